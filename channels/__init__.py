@@ -1,0 +1,1 @@
+"""Delivery channel adapters: pure code, dataclasses in, result or typed error out."""

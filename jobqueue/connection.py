@@ -1,0 +1,78 @@
+"""The Redis connection (real, or fakeredis in embedded mode) and queue helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+QUEUE_NAMES = ("deliveries", "maintenance")
+
+
+@dataclass
+class JobQueue:
+    redis: Any
+    prefix: str
+    embedded: bool
+
+    def queue(self, name: str = "deliveries") -> Queue:
+        return Queue(f"{self.prefix}-{name}", connection=self.redis, default_timeout=600)
+
+    def queues(self) -> list[Queue]:
+        return [self.queue(name) for name in QUEUE_NAMES]
+
+    def enqueue(self, func: str, *args: Any, job_id: str, queue: str = "deliveries") -> Job:
+        """Enqueue ``func`` (a dotted path) with plain arguments; results are not kept."""
+        return self.queue(queue).enqueue(
+            func,
+            *args,
+            job_id=job_id,
+            result_ttl=0,
+            failure_ttl=7 * 24 * 3600,
+            job_timeout=600,
+        )
+
+    def job_alive(self, job_id: str) -> bool:
+        """True while a job waits in a queue or runs; False when Redis forgot it or it ended."""
+        try:
+            job = Job.fetch(job_id, connection=self.redis)
+        except NoSuchJobError:
+            return False
+        status = job.get_status(refresh=False)
+        return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
+                          JobStatus.SCHEDULED)
+
+    def depth(self) -> dict[str, int]:
+        return {name: self.queue(name).count for name in QUEUE_NAMES}
+
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+
+_FAKE_SERVERS: dict[str, Any] = {}
+
+
+def connect(redis_url: str | None, prefix: str) -> JobQueue:
+    if redis_url:
+        client = redis.Redis.from_url(
+            redis_url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
+        )
+        return JobQueue(client, prefix, embedded=False)
+    import fakeredis
+
+    # One in-process server per queue prefix, shared by the web, dispatcher and worker threads.
+    server = _FAKE_SERVERS.setdefault(prefix, fakeredis.FakeServer())
+    return JobQueue(fakeredis.FakeRedis(server=server), prefix, embedded=True)
+
+
+def init_app(app: Flask, redis_url: str | None, prefix: str) -> None:
+    app.extensions["jobqueue"] = connect(redis_url, prefix)
+
+
+def get_queue() -> JobQueue:
+    return current_app.extensions["jobqueue"]

@@ -1,0 +1,45 @@
+"""Workers that run each job inside the Flask app's context."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rq import SimpleWorker, Worker
+
+
+class AppContextWorker(Worker):
+    """RQ's forking worker; the work horse enters the app context and opens fresh connections."""
+
+    app: Any = None
+
+    def perform_job(self, job: Any, queue: Any) -> bool:
+        after_fork = self.app.extensions.get("after_fork")
+        if after_fork is not None:
+            after_fork()
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+class EmbeddedWorker(SimpleWorker):
+    """Runs jobs in a thread of the web process (embedded mode): no fork, no signal handlers."""
+
+    app: Any = None
+
+    def _install_signal_handlers(self) -> None:
+        # Signals belong to the main thread (the web server); this worker stops by event.
+        pass
+
+    def perform_job(self, job: Any, queue: Any) -> bool:
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+def run_embedded_worker(app: Any, queues: list[Any], stop: threading.Event, idle: float = 0.5) -> None:
+    """Drain the queues in bursts until ``stop`` is set."""
+    connection = queues[0].connection
+    while not stop.is_set():
+        worker = EmbeddedWorker(queues, connection=connection)
+        worker.app = app
+        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        stop.wait(idle)

@@ -1,0 +1,267 @@
+"""Content items, their workflow, and poster assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request, url_for
+from sqlalchemy import select
+
+from content_library.assets import EXTENSIONS, AssetRejected, process_image
+from content_library.models import Asset, Campaign, ContentItem
+from content_library.services import (
+    WorkflowError,
+    approve,
+    archive,
+    create_content,
+    edit_content,
+    latest,
+    reject,
+    search_statement,
+    submit,
+)
+from publisher.api.framework import (
+    PAGE_PARAMS,
+    ValidationFailed,
+    current_user,
+    endpoint,
+    iso,
+    paginate,
+)
+from publisher.db import db
+from publisher.errors import ApiError, not_found
+
+
+def serialise_content(item: ContentItem) -> dict[str, Any]:
+    version = latest(item)
+    approved_number = None
+    if item.approved_version_id is not None:
+        approved_number = next(
+            (v.number for v in item.versions if v.id == item.approved_version_id), None
+        )
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "status": item.status,
+        "version": version.number,
+        "version_id": version.id,
+        "title": version.title,
+        "body": version.body_html,
+        "summary": version.summary,
+        "language": item.language,
+        "campaign_id": item.campaign_id,
+        "tags": list(item.tags or []),
+        "asset_id": version.asset_id,
+        "reading_text": version.reading_text,
+        "variants": dict(version.variants or {}),
+        "approved_version": approved_number,
+        "approved_version_id": item.approved_version_id,
+        "content_hash": version.content_hash,
+        "review_note": version.review_note,
+        "created_by": item.created_by,
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        "source_url": item.source_url,
+        "source_name": item.source_name,
+    }
+
+
+def _check_refs(data: dict[str, Any]) -> None:
+    errors = {}
+    if data.get("campaign_id") is not None and db.session.get(Campaign, data["campaign_id"]) is None:
+        errors["campaign_id"] = "no such campaign"
+    if data.get("asset_id") is not None and db.session.get(Asset, data["asset_id"]) is None:
+        errors["asset_id"] = "no such asset"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def load_content(content_id: int) -> ContentItem:
+    item = db.session.get(ContentItem, content_id)
+    if item is None:
+        raise not_found("Content", content_id)
+    return item
+
+
+def _workflow(action: Any) -> Any:
+    try:
+        return action()
+    except WorkflowError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, str(exc)) from None
+
+
+@endpoint(
+    "POST", "/content", summary="Create a content item (draft)", permission="content:write",
+    body="ContentCreate", response="Content", status=201,
+)
+def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    _check_refs(body)
+    user = current_user()
+    item = create_content(
+        db.session,
+        kind=body["kind"],
+        title=body["title"],
+        body=body["body"],
+        summary=body.get("summary"),
+        language=body.get("language", "vi"),
+        campaign_id=body.get("campaign_id"),
+        tags=body.get("tags"),
+        asset_id=body.get("asset_id"),
+        reading_text=body.get("reading_text"),
+        variants=body.get("variants"),
+        author_id=user.id if user else None,
+    )
+    db.session.commit()
+    return serialise_content(item), 201
+
+
+@endpoint(
+    "GET", "/content", summary="Search content (q ignores diacritics and case)",
+    permission="content:read", response="Content", paginated=True,
+    query=(
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["article", "poster", "script"]}},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["draft", "in_review", "approved", "rejected", "archived"]}},
+        {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        *PAGE_PARAMS,
+    ),
+)
+def list_content() -> dict[str, Any]:
+    campaign = request.args.get("campaign_id")
+    stmt = search_statement(
+        q=request.args.get("q"),
+        kind=request.args.get("kind"),
+        status=request.args.get("status"),
+        campaign_id=int(campaign) if campaign else None,
+    )
+    return paginate(db.session, stmt, serialise_content)
+
+
+@endpoint("GET", "/content/{id}", summary="One content item", permission="content:read",
+          response="Content")
+def get_content(id: int) -> dict[str, Any]:
+    return serialise_content(load_content(id))
+
+
+@endpoint(
+    "PATCH", "/content/{id}", summary="Edit (approved content gets a new draft version)",
+    permission="content:write", body="ContentPatch", response="Content",
+)
+def patch_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
+    item = load_content(id)
+    _check_refs(body)
+    user = current_user()
+    _workflow(lambda: edit_content(db.session, item, body, user.id if user else None))
+    db.session.commit()
+    return serialise_content(item)
+
+
+@endpoint("POST", "/content/{id}/submit", summary="Submit for approval",
+          permission="content:write", response="Content")
+def submit_content(id: int) -> dict[str, Any]:
+    item = load_content(id)
+    user = current_user()
+    _workflow(lambda: submit(item, user.id if user else None))
+    db.session.commit()
+    return serialise_content(item)
+
+
+@endpoint("POST", "/content/{id}/approve", summary="Approve the version in review",
+          permission="content:approve", response="Content")
+def approve_content(id: int) -> dict[str, Any]:
+    item = load_content(id)
+    user = current_user()
+    _workflow(lambda: approve(db.session, item, user.id))
+    db.session.commit()
+    return serialise_content(item)
+
+
+@endpoint("POST", "/content/{id}/reject", summary="Reject the version in review",
+          permission="content:approve", response="Content", body="Review")
+def reject_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
+    item = load_content(id)
+    user = current_user()
+    _workflow(lambda: reject(item, user.id, body.get("note", "")))
+    db.session.commit()
+    return serialise_content(item)
+
+
+@endpoint("POST", "/content/{id}/archive", summary="Archive an item",
+          permission="content:write", response="Content")
+def archive_content(id: int) -> dict[str, Any]:
+    item = load_content(id)
+    _workflow(lambda: archive(item))
+    db.session.commit()
+    return serialise_content(item)
+
+
+def serialise_asset(asset: Asset) -> dict[str, Any]:
+    return {
+        "id": asset.id,
+        "url": url_for("public.asset_file", asset_id=asset.id, _external=False),
+        "thumbnail_url": url_for("public.asset_thumbnail", asset_id=asset.id),
+        "mime": asset.mime,
+        "width": asset.width,
+        "height": asset.height,
+        "bytes": asset.bytes,
+        "sha256": asset.sha256,
+    }
+
+
+@endpoint(
+    "POST", "/assets", summary="Upload a poster image (PNG, JPEG, WebP)",
+    permission="content:write", body="AssetUpload", body_kind="multipart", response="Asset",
+    status=201, extra_responses={200: "Asset"},
+)
+def upload_asset() -> tuple[dict[str, Any], int]:
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed({"file": "is required (multipart field 'file')"})
+    settings = current_app.config["SETTINGS"]
+    raw = upload.stream.read(settings.ASSET_MAX_BYTES + 1)
+    try:
+        image = process_image(
+            raw, max_bytes=settings.ASSET_MAX_BYTES, max_pixels=settings.ASSET_MAX_PIXELS
+        )
+    except AssetRejected as exc:
+        raise ApiError(422, str(exc), errors={"file": str(exc)}) from None
+    existing = db.session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
+    if existing is not None:
+        return serialise_asset(existing), 200
+    user = current_user()
+    name = (upload.filename or "poster").rsplit("/", 1)[-1][:150]
+    stem = name.rsplit(".", 1)[0] or "poster"
+    asset = Asset(
+        sha256=image.sha256,
+        mime=image.mime,
+        filename=f"{stem}.{EXTENSIONS[image.mime]}",
+        width=image.width,
+        height=image.height,
+        bytes=len(image.data),
+        data=image.data,
+        thumbnail=image.thumbnail,
+        created_by=user.id if user else None,
+    )
+    db.session.add(asset)
+    db.session.commit()
+    return serialise_asset(asset), 201
+
+
+@endpoint("GET", "/assets/{id}", summary="Asset metadata", permission="content:read",
+          response="Asset")
+def get_asset(id: int) -> dict[str, Any]:
+    asset = db.session.get(Asset, id)
+    if asset is None:
+        raise not_found("Asset", id)
+    return serialise_asset(asset)
+
+
+def asset_response(asset: Asset, thumbnail: bool = False) -> Response:
+    data = asset.thumbnail if thumbnail else asset.data
+    mime = asset.mime if not thumbnail else ("image/png" if asset.mime == "image/png" else "image/jpeg")
+    response = Response(data, mimetype=mime)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["ETag"] = f'"{asset.sha256}{"-t" if thumbnail else ""}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,225 @@
+"""How API endpoints are declared: one decorator registers the route, its permission,
+its schemas and its place in the OpenAPI document, so the document cannot drift from
+what the endpoints accept and return."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, g, request
+from jsonschema import Draft202012Validator
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from publisher.auth.models import User
+from publisher.auth.services import can
+from publisher.errors import ApiError, ValidationFailed, forbidden
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    summary: str
+    permission: str | None
+    body: str | None = None
+    body_kind: str = "json"
+    response: str | None = None
+    status: int = 200
+    query: Sequence[dict[str, Any]] = ()
+    paginated: bool = False
+    extra_responses: Mapping[int, str] = field(default_factory=dict)
+    headers: Sequence[dict[str, Any]] = ()
+
+
+OPERATIONS: list[Operation] = []
+SCHEMAS: dict[str, dict[str, Any]] = {}
+
+
+def schema(name: str, definition: dict[str, Any]) -> dict[str, Any]:
+    SCHEMAS[name] = definition
+    return definition
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    permission: str | None,
+    body: str | None = None,
+    body_kind: str = "json",
+    response: str | None = None,
+    status: int = 200,
+    query: Sequence[dict[str, Any]] = (),
+    paginated: bool = False,
+    extra_responses: Mapping[int, str] | None = None,
+    headers: Sequence[dict[str, Any]] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an API view; the view receives the validated body as ``body=`` when it has one."""
+    op = Operation(
+        method, path, summary, permission, body, body_kind, response, status,
+        tuple(query), paginated, dict(extra_responses or {}), tuple(headers),
+    )
+    OPERATIONS.append(op)
+    flask_path = path.replace("{", "<").replace("}", ">")
+    for name in ("id",):
+        flask_path = flask_path.replace(f"<{name}>", f"<int:{name}>")
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Any:
+            if op.permission is not None:
+                user = current_user()
+                if user is None:
+                    raise ApiError(
+                        401,
+                        "Cần đăng nhập hoặc mã truy cập / authentication required",
+                        headers={"WWW-Authenticate": 'Bearer realm="publisher"'},
+                    )
+                if not can(user, op.permission):
+                    raise forbidden()
+            _check_query(op)
+            if op.body and op.body_kind == "json":
+                kwargs["body"] = json_body(op.body)
+            return view(**kwargs)
+
+        endpoint_name = f"{method.lower()}_{view.__name__}"
+        api.add_url_rule(flask_path, endpoint_name, wrapper, methods=[method])
+        return wrapper
+
+    return decorate
+
+
+def json_body(schema_name: str) -> dict[str, Any]:
+    """The request's JSON object, validated against the named schema."""
+    if not request.is_json:
+        raise ApiError(415, "Cần gửi JSON (Content-Type: application/json) / JSON body expected")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "JSON không hợp lệ / malformed JSON body")
+    validate(data, SCHEMAS[schema_name])
+    return data
+
+
+def validate(data: Any, definition: dict[str, Any]) -> None:
+    validator = Draft202012Validator(definition, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else "field"
+            path = f"{path}.{missing}" if path else missing
+            message = "is required"
+        elif error.validator == "additionalProperties":
+            message = error.message
+        elif error.validator == "enum":
+            message = "must be one of " + ", ".join(str(v) for v in error.validator_value)
+        elif error.validator == "type":
+            message = f"must be of type {error.validator_value}"
+        else:
+            message = error.message
+        errors.setdefault(path or "body", message)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def parse_datetime(value: str | None, field_name: str) -> datetime | None:
+    """An ISO 8601 time with a zone; naive datetimes are refused."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed({field_name: "is not an ISO 8601 date-time"}) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValidationFailed(
+            {field_name: "must carry a time zone, e.g. 2025-06-14T07:30:00+07:00 (naive refused)"}
+        )
+    if not 1900 <= parsed.year <= 2200:
+        raise ValidationFailed({field_name: "year must be between 1900 and 2200"})
+    return parsed.astimezone(UTC)
+
+
+def parse_date(value: str | None, field_name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed({field_name: "is not a date (YYYY-MM-DD)"}) from None
+    if not 1900 <= parsed.year <= 2200:
+        raise ValidationFailed({field_name: "year must be between 1900 and 2200"})
+    return parsed
+
+
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed({name: "must be an integer"}) from None
+    if not minimum <= value <= maximum:
+        raise ValidationFailed({name: f"must be between {minimum} and {maximum}"})
+    return value
+
+
+PAGE_PARAMS = (
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+)
+
+
+def _check_query(op: Operation) -> None:
+    allowed = {p["name"] for p in op.query} | (
+        {"page", "per_page"} if op.paginated else set()
+    )
+    for param in op.query:
+        raw = request.args.get(param["name"])
+        if raw is None:
+            continue
+        kind = param.get("schema", {})
+        if kind.get("type") == "integer":
+            query_int(param["name"], 0, kind.get("minimum", -(2**31)), kind.get("maximum", 2**31))
+        elif "enum" in kind and raw not in kind["enum"]:
+            raise ValidationFailed({param["name"]: "must be one of " + ", ".join(kind["enum"])})
+        elif kind.get("format") == "date":
+            parse_date(raw, param["name"])
+        elif kind.get("type") == "string" and len(raw) > kind.get("maxLength", 500):
+            raise ValidationFailed({param["name"]: "is too long"})
+    del allowed
+
+
+def paginate(
+    session: Session, stmt: Select[Any], serialise: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    page = query_int("page", 1, 1, 100000)
+    per_page = query_int("per_page", 50, 1, 200)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {
+        "items": [serialise(r) for r in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }

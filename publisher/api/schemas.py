@@ -1,0 +1,257 @@
+"""JSON schemas of request bodies and answers; the validator and the OpenAPI document share them."""
+
+from __future__ import annotations
+
+from publisher.api.framework import schema
+
+DT = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
+NULLABLE_DT = {"type": ["string", "null"], "format": "date-time"}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
+TAGS = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}, "maxItems": 30}
+VARIANTS = {
+    "type": "object",
+    "maxProperties": 10,
+    "propertyNames": {"pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"},
+    "additionalProperties": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 60},
+            "text": {"type": "string", "maxLength": 20000},
+        },
+        "additionalProperties": False,
+    },
+}
+
+CONTENT_KIND = {"type": "string", "enum": ["article", "poster", "script"]}
+CONTENT_STATUS = {
+    "type": "string",
+    "enum": ["draft", "in_review", "approved", "rejected", "archived"],
+}
+
+schema(
+    "ContentCreate",
+    {
+        "type": "object",
+        "required": ["kind", "title", "body"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": CONTENT_KIND,
+            "title": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"},
+            "body": {"type": "string", "maxLength": 200000},
+            "summary": {"type": ["string", "null"], "maxLength": 2000},
+            "language": {"type": "string", "pattern": "^[a-z]{2,3}$"},
+            "campaign_id": NULLABLE_ID,
+            "tags": TAGS,
+            "asset_id": NULLABLE_ID,
+            "reading_text": {"type": ["string", "null"], "maxLength": 50000},
+            "variants": VARIANTS,
+        },
+    },
+)
+schema(
+    "ContentPatch",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"},
+            "body": {"type": "string", "maxLength": 200000},
+            "summary": {"type": ["string", "null"], "maxLength": 2000},
+            "language": {"type": "string", "pattern": "^[a-z]{2,3}$"},
+            "campaign_id": NULLABLE_ID,
+            "tags": TAGS,
+            "asset_id": NULLABLE_ID,
+            "reading_text": {"type": ["string", "null"], "maxLength": 50000},
+            "variants": VARIANTS,
+        },
+    },
+)
+schema(
+    "Review",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"note": {"type": "string", "maxLength": 2000}},
+    },
+)
+schema(
+    "Content",
+    {
+        "type": "object",
+        "required": ["id", "kind", "status", "version", "title", "body"],
+        "properties": {
+            "id": ID,
+            "kind": CONTENT_KIND,
+            "status": CONTENT_STATUS,
+            "version": {"type": "integer"},
+            "version_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "summary": {"type": "string"},
+            "language": {"type": "string"},
+            "campaign_id": {"type": ["integer", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "asset_id": {"type": ["integer", "null"]},
+            "reading_text": {"type": ["string", "null"]},
+            "variants": {"type": "object"},
+            "approved_version": {"type": ["integer", "null"]},
+            "approved_version_id": {"type": ["integer", "null"]},
+            "content_hash": {"type": ["string", "null"]},
+            "review_note": {"type": ["string", "null"]},
+            "created_by": {"type": ["integer", "null"]},
+            "created_at": DT,
+            "updated_at": DT,
+            "source_url": {"type": ["string", "null"]},
+            "source_name": {"type": ["string", "null"]},
+        },
+    },
+)
+schema(
+    "Asset",
+    {
+        "type": "object",
+        "required": ["id", "url", "mime", "width", "height", "bytes", "sha256"],
+        "properties": {
+            "id": ID,
+            "url": {"type": "string"},
+            "thumbnail_url": {"type": "string"},
+            "mime": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "bytes": {"type": "integer"},
+            "sha256": {"type": "string"},
+        },
+    },
+)
+schema(
+    "CampaignCreate",
+    {
+        "type": "object",
+        "required": ["slug", "name", "starts_on", "ends_on"],
+        "additionalProperties": False,
+        "properties": {
+            "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "description": {"type": "string", "maxLength": 5000},
+            "paused": {"type": "boolean"},
+        },
+    },
+)
+schema(
+    "CampaignPatch",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "description": {"type": "string", "maxLength": 5000},
+            "paused": {"type": "boolean"},
+        },
+    },
+)
+schema(
+    "Campaign",
+    {
+        "type": "object",
+        "required": ["id", "slug", "name", "starts_on", "ends_on"],
+        "properties": {
+            "id": ID,
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "paused": {"type": "boolean"},
+        },
+    },
+)
+DRIVE_STATUS = {"type": "string", "enum": ["planned", "confirmed", "cancelled", "done"]}
+_DRIVE_PROPS = {
+    "campaign_id": NULLABLE_ID,
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+    "starts_at": DT,
+    "ends_at": DT,
+    "location": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"},
+    "commune_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+    "target_units": {"type": ["integer", "null"], "minimum": 0, "maximum": 1000000},
+    "result_units": {"type": ["integer", "null"], "minimum": 0, "maximum": 1000000},
+    "status": DRIVE_STATUS,
+}
+schema(
+    "DriveCreate",
+    {
+        "type": "object",
+        "required": ["name", "starts_at", "ends_at", "location", "commune_code"],
+        "additionalProperties": False,
+        "properties": _DRIVE_PROPS,
+    },
+)
+schema(
+    "DrivePatch",
+    {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _DRIVE_PROPS},
+)
+schema(
+    "Drive",
+    {
+        "type": "object",
+        "required": ["id", "name", "starts_at", "ends_at", "location", "commune_code", "status"],
+        "properties": {
+            "id": ID,
+            "campaign_id": {"type": ["integer", "null"]},
+            "name": {"type": "string"},
+            "starts_at": DT,
+            "ends_at": DT,
+            "location": {"type": "string"},
+            "commune_code": {"type": "string"},
+            "commune_name": {"type": "string"},
+            "target_units": {"type": ["integer", "null"]},
+            "result_units": {"type": ["integer", "null"]},
+            "status": DRIVE_STATUS,
+            "is_sample": {"type": "boolean"},
+        },
+    },
+)
+schema(
+    "Commune",
+    {
+        "type": "object",
+        "required": ["code", "name", "kind"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": ["xã", "phường"]},
+            "planning_area": {"type": ["string", "null"]},
+        },
+    },
+)
+schema(
+    "Problem",
+    {
+        "type": "object",
+        "required": ["status", "title", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "status": {"type": "integer"},
+            "title": {"type": "string"},
+            "detail": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+)
+schema(
+    "AssetUpload",
+    {
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}},
+    },
+)

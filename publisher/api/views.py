@@ -1,0 +1,3 @@
+"""Importing this module registers every API endpoint on the blueprint."""
+
+from publisher.api import campaigns, content, openapi  # noqa: F401

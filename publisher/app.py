@@ -1,0 +1,103 @@
+"""Application assembly: settings, extensions, blueprints, error handlers, CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request, session
+
+from publisher.db import db
+from publisher.errors import register_error_handlers
+from publisher.settings import Settings
+
+
+def build_app(config: Mapping[str, Any] | None = None) -> Flask:
+    settings = Settings.load(overrides=config)
+    app = Flask(
+        "publisher",
+        instance_path=settings.INSTANCE_PATH,
+        instance_relative_config=False,
+        static_folder=None,
+    )
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.SECRET_KEY,
+        TESTING=settings.TESTING,
+        MAX_CONTENT_LENGTH=settings.MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=settings.MAX_REQUEST_BYTES,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.PUBLIC_BASE_URL.startswith("https://"),
+        PREFERRED_URL_SCHEME="https" if settings.PUBLIC_BASE_URL.startswith("https") else "http",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    from publisher.logs import configure_logging
+
+    configure_logging(app, settings)
+    db.init_app(app, settings.DATABASE_URL)
+    from jobqueue import connection
+
+    connection.init_app(app, settings.REDIS_URL, settings.QUEUE_PREFIX)
+
+    register_error_handlers(app)
+    _register_blueprints(app)
+    app.before_request(_load_principal)
+    from publisher.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    import publisher.api.views  # noqa: F401  (registers every API module's endpoints)
+    from publisher.api.framework import api
+    from publisher.health import health
+    from publisher.public import public
+
+    app.register_blueprint(api)
+    app.register_blueprint(health)
+    app.register_blueprint(public)
+    try:
+        from publisher.ui import init_ui
+    except ImportError:
+        logging.getLogger(__name__).debug("no UI package")
+    else:
+        init_ui(app)
+
+
+def _load_principal() -> None:
+    """Bearer token for machines, the session cookie for people."""
+    from publisher.auth.models import User
+    from publisher.auth.services import user_for_token
+    from publisher.errors import ApiError
+
+    g.user = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise ApiError(401, "Authorization must be 'Bearer <token>'",
+                           headers={"WWW-Authenticate": 'Bearer realm="publisher"'})
+        user = user_for_token(db.session, raw.strip())
+        if user is None:
+            raise ApiError(401, "Mã truy cập không hợp lệ / invalid or revoked token",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        db.session.commit()
+        g.user = user
+        return
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is not None and user.active and session.get("auth_v") == _auth_version(user):
+            g.user = user
+
+
+def _auth_version(user: Any) -> str:
+    """Changes when the password or role changes, so old sessions stop working."""
+    import hashlib
+
+    return hashlib.sha256(f"{user.password_hash}|{user.role}|{user.active}".encode()).hexdigest()[:16]

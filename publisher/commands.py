@@ -1,0 +1,50 @@
+"""Service commands: seed, serve, worker, dispatch, imports and exports."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from publisher.db import db
+
+
+def register(app: Flask) -> None:
+    for command in (seed, serve):
+        app.cli.add_command(command)
+
+
+@click.command("seed", help="Load communes, the 2025 plan and playbooks; --demo adds demo data.")
+@click.option("--demo", is_flag=True, help="Also add demo users, channels, content and schedule.")
+@with_appcontext
+def seed(demo: bool) -> None:
+    from publisher.seed import seed_demo, seed_reference
+
+    summary = seed_reference(db.session, echo=click.echo)
+    if demo:
+        summary.update(seed_demo(db.session, echo=click.echo))
+    db.session.commit()
+    click.echo("seeded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@click.command("serve", help="Run the web service (embedded mode also runs dispatcher and worker).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = app.config["SETTINGS"]
+    from werkzeug.serving import run_simple
+
+    if settings.embedded:
+        from publisher.embedded import start_embedded
+
+        start_embedded(app)
+        click.echo(
+            "embedded mode: no REDIS_URL, so the queue, dispatcher and worker run in this "
+            f"process; database {settings.DATABASE_URL}"
+        )
+    else:
+        click.echo("web only: run 'publisher worker' and 'publisher dispatch' beside it")
+    click.echo(f"serving on http://{host}:{port}")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -1,0 +1,77 @@
+"""The database extension: one engine per app, a session scoped to the app context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        # Web, dispatcher and worker threads share the file in embedded mode: WAL lets
+        # readers go on while one writes, and the busy timeout queues the writers.
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, poolclass=NullPool
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event own transaction start (pysqlite's own is deferred).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Take the write lock at BEGIN so two writers never deadlock on lock upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, **kwargs)
+
+
+class Database:
+    """Bound to an app with ``init_app``; ``db.session`` is the current app's session."""
+
+    def init_app(self, app: Flask, url: str) -> None:
+        engine = make_engine(url)
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        session = scoped_session(factory, scopefunc=lambda: id(app_ctx._get_current_object()))
+        app.extensions["db"] = {"engine": engine, "session": session, "factory": factory}
+
+        @app.teardown_appcontext
+        def _remove_session(_exc: BaseException | None) -> None:
+            session.remove()
+
+    @property
+    def session(self) -> Session:
+        return current_app.extensions["db"]["session"]
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["db"]["engine"]
+
+    def new_session(self) -> Session:
+        """A session of its own, for background threads that must not share the request's."""
+        return current_app.extensions["db"]["factory"]()
+
+
+db = Database()

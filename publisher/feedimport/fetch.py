@@ -1,0 +1,330 @@
+"""Download a feed with the guards a server-side fetcher needs.
+
+Feed URLs are typed in by editors, so this fetcher is a server-side request
+forgery (SSRF) surface: it only speaks http and https, refuses hosts that resolve
+to loopback, private, link-local, multicast, reserved or unspecified addresses
+(unless ``allow_private``, for tests and closed networks), and re-checks every
+redirect hop, which is why redirects are followed by hand. The body is streamed
+with a size cap and an overall deadline, so a hostile or broken server can
+neither exhaust memory nor hold a worker forever.
+
+DNS rebinding (a name that resolves to a public address for our check and to a
+private one for the connection) is caught after connecting: the peer address of
+the socket is checked before any of the answer is read or followed. The request
+line itself has been sent by then, which is the residual risk of a plain GET.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import requests
+from urllib3.exceptions import ReadTimeoutError
+
+USER_AGENT = "campaign-publisher/0.1 (feed importer)"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK_BYTES = 64 * 1024
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class FeedFetchError(Exception):
+    """A feed could not be fetched: ``message_vi`` for editors, ``detail_en`` for logs.
+
+    ``transient`` is True when trying again later may succeed (timeouts, 5xx, 429).
+    """
+
+    def __init__(self, message_vi: str, detail_en: str, *, transient: bool = False) -> None:
+        super().__init__(message_vi)
+        self.message_vi = message_vi
+        self.detail_en = detail_en
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The answer: ``url`` is the final URL after redirects; ``body`` is empty on 304."""
+
+    status: Literal["ok", "not_modified"]
+    url: str
+    body: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+def fetch_feed(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    allow_private: bool = False,
+    timeout: tuple[float, float] = (5, 15),
+    max_bytes: int = 5_000_000,
+    max_redirects: int = 5,
+    session: requests.Session | None = None,
+    total_timeout: float = 60.0,
+) -> FetchResult:
+    """Fetch ``url`` with a conditional GET; raise :class:`FeedFetchError` on any failure.
+
+    ``timeout`` is (connect, read-gap) per request; ``total_timeout`` bounds the whole
+    exchange including a body that trickles in. A session passed in is left open.
+    """
+    http = session if session is not None else requests.Session()
+    try:
+        return _fetch(
+            http,
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            allow_private=allow_private,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            max_redirects=max_redirects,
+            deadline=time.monotonic() + total_timeout,
+        )
+    finally:
+        if session is None:
+            http.close()
+
+
+def _fetch(
+    http: requests.Session,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    allow_private: bool,
+    timeout: tuple[float, float],
+    max_bytes: int,
+    max_redirects: int,
+    deadline: float,
+) -> FetchResult:
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = urldefrag(url.strip()).url
+    visited: set[str] = set()
+    for _hop in range(max_redirects + 1):
+        check_url(current, allow_private=allow_private)
+        visited.add(current)
+        with _get(http, current, headers, timeout) as response:
+            if not allow_private and not _uses_proxy(http, current):
+                _check_peer(response, current)
+            status = response.status_code
+            if status in _REDIRECTS:
+                target = _redirect_target(response, current)
+                if target in visited:
+                    raise FeedFetchError(
+                        "Vòng lặp chuyển hướng",
+                        f"redirect loop: {current} -> {target}",
+                    )
+                current = target
+                continue
+            if status == 304:
+                return FetchResult(
+                    status="not_modified",
+                    url=current,
+                    body=b"",
+                    content_type=response.headers.get("Content-Type"),
+                    etag=response.headers.get("ETag") or etag,
+                    last_modified=response.headers.get("Last-Modified") or last_modified,
+                )
+            if not 200 <= status < 300:
+                raise _http_error(status, current)
+            body = _read_capped(response, current, max_bytes=max_bytes, deadline=deadline)
+            return FetchResult(
+                status="ok",
+                url=current,
+                body=body,
+                content_type=response.headers.get("Content-Type"),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )
+    raise FeedFetchError(
+        f"Quá nhiều lần chuyển hướng (trên {max_redirects})",
+        f"more than {max_redirects} redirects starting at {url}",
+    )
+
+
+def _get(
+    http: requests.Session, url: str, headers: Mapping[str, str], timeout: tuple[float, float]
+) -> requests.Response:
+    try:
+        return http.get(
+            url, headers=dict(headers), timeout=timeout, allow_redirects=False, stream=True
+        )
+    except requests.exceptions.Timeout as exc:
+        raise FeedFetchError(
+            "Hết thời gian chờ nguồn tin phản hồi", f"timed out: {url}: {exc}", transient=True
+        ) from exc
+    except requests.exceptions.SSLError as exc:
+        raise FeedFetchError(
+            "Chứng chỉ bảo mật (SSL) của nguồn tin không hợp lệ", f"TLS error: {url}: {exc}"
+        ) from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise FeedFetchError(
+            "Không kết nối được tới nguồn tin", f"connection failed: {url}: {exc}", transient=True
+        ) from exc
+    except requests.exceptions.RequestException as exc:
+        raise FeedFetchError(
+            "Địa chỉ nguồn tin không hợp lệ", f"request refused: {url}: {exc}"
+        ) from exc
+
+
+def _redirect_target(response: requests.Response, current: str) -> str:
+    location = response.headers.get("Location", "").strip()
+    if not location:
+        raise FeedFetchError(
+            "Nguồn tin chuyển hướng nhưng không cho biết địa chỉ mới",
+            f"HTTP {response.status_code} without Location from {current}",
+        )
+    return urldefrag(urljoin(current, location)).url
+
+
+def _http_error(status: int, url: str) -> FeedFetchError:
+    detail = f"HTTP {status} from {url}"
+    if status == 404 or status == 410:
+        return FeedFetchError(f"Không tìm thấy nguồn tin (HTTP {status})", detail)
+    if status in (401, 403):
+        return FeedFetchError(f"Nguồn tin từ chối truy cập (HTTP {status})", detail)
+    if status == 429:
+        return FeedFetchError(
+            "Nguồn tin yêu cầu giảm tần suất truy cập (HTTP 429)", detail, transient=True
+        )
+    return FeedFetchError(f"Nguồn tin trả về lỗi HTTP {status}", detail, transient=status >= 500)
+
+
+def _megabytes(n: int) -> str:
+    # Vietnamese writes a decimal comma: 1,5 MB.
+    return f"{n / 1_000_000:g}".replace(".", ",")
+
+
+def _too_large(max_bytes: int, url: str, seen: str) -> FeedFetchError:
+    return FeedFetchError(
+        f"Nguồn tin quá lớn (trên {_megabytes(max_bytes)} MB)",
+        f"body from {url} exceeds {max_bytes} bytes ({seen})",
+    )
+
+
+def _read_capped(
+    response: requests.Response, url: str, *, max_bytes: int, deadline: float
+) -> bytes:
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes, url, f"Content-Length {declared}")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        # iter_content yields decoded bytes, so the cap also stops a gzip bomb.
+        for chunk in response.iter_content(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(max_bytes, url, "streamed")
+            if time.monotonic() > deadline:
+                raise FeedFetchError(
+                    "Hết thời gian chờ: nguồn tin gửi dữ liệu quá chậm",
+                    f"total deadline passed while reading {url}",
+                    transient=True,
+                )
+            chunks.append(chunk)
+    except requests.exceptions.ConnectionError as exc:
+        if exc.args and isinstance(exc.args[0], ReadTimeoutError):
+            raise FeedFetchError(
+                "Hết thời gian chờ nguồn tin phản hồi", f"read timed out: {url}", transient=True
+            ) from exc
+        raise FeedFetchError(
+            "Mất kết nối khi đang tải nguồn tin", f"connection lost: {url}: {exc}", transient=True
+        ) from exc
+    except requests.exceptions.RequestException as exc:
+        raise FeedFetchError(
+            "Nguồn tin gửi dữ liệu bị hỏng", f"broken body from {url}: {exc}", transient=True
+        ) from exc
+    return b"".join(chunks)
+
+
+def is_blocked_address(ip: IPAddress) -> bool:
+    """True for addresses a server-side fetcher must not reach (anything not public)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and is_blocked_address(embedded):
+            return True
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+def check_url(url: str, *, allow_private: bool = False) -> None:
+    """Refuse a URL we must not fetch: not http(s), unresolvable, or a non-public host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FeedFetchError("Địa chỉ nguồn tin không hợp lệ", f"bad URL {url!r}: {exc}") from exc
+    if parts.scheme not in ("http", "https"):
+        raise FeedFetchError(
+            "Chỉ hỗ trợ nguồn tin qua http hoặc https", f"scheme {parts.scheme!r} refused: {url}"
+        )
+    host = parts.hostname
+    if not host:
+        raise FeedFetchError("Địa chỉ nguồn tin không hợp lệ", f"no host in {url!r}")
+    if allow_private:
+        return
+    try:
+        addresses = _resolve(host, port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:
+        raise FeedFetchError(
+            "Không tìm thấy tên miền của nguồn tin",
+            f"cannot resolve {host!r}: {exc}",
+            transient=True,
+        ) from exc
+    blocked = [ip for ip in addresses if is_blocked_address(ip)]
+    if blocked:
+        raise FeedFetchError(
+            "Địa chỉ nội bộ bị chặn", f"{host} resolves to non-public address {blocked[0]}"
+        )
+
+
+def _uses_proxy(http: requests.Session, url: str) -> bool:
+    # Through a proxy the socket's peer is the proxy, not the feed's host, so the
+    # peer check would judge the wrong machine; the resolution check still applies.
+    settings = http.merge_environment_settings(url, {}, None, None, None)
+    return requests.utils.select_proxy(url, settings.get("proxies") or {}) is not None
+
+
+def _check_peer(response: requests.Response, url: str) -> None:
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        return
+    try:
+        peer = ipaddress.ip_address(sock.getpeername()[0])
+    except (OSError, ValueError):
+        return
+    if is_blocked_address(peer):
+        raise FeedFetchError(
+            "Địa chỉ nội bộ bị chặn", f"{url} connected to non-public address {peer}"
+        )

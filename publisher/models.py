@@ -1,0 +1,27 @@
+"""Imports every model module so that ``Base.metadata`` knows the whole schema."""
+
+from content_library.db import Base
+from content_library.models import Asset, Campaign, Commune, ContentItem, ContentVersion, Drive
+from publisher.auth.models import ApiToken, User
+from publisher.delivery.models import Attempt, Channel, Publication
+from publisher.feedimport.models import FeedSource
+from publisher.loudspeaker.models import BroadcastConfirmation
+from publisher.planning.models import PlaybookRecord
+
+__all__ = [
+    "ApiToken",
+    "Asset",
+    "Attempt",
+    "Base",
+    "BroadcastConfirmation",
+    "Campaign",
+    "Channel",
+    "Commune",
+    "ContentItem",
+    "ContentVersion",
+    "Drive",
+    "FeedSource",
+    "PlaybookRecord",
+    "Publication",
+    "User",
+]
