@@ -327,13 +327,19 @@ class PortalRssAdapter(Adapter):
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Check the schema, then the range of ``items_limit`` (default 50)."""
+        # Run every check before raising, so the form can show all problems at once.
         try:
             cleaned = super().validate_settings(settings)
             errors: dict[str, str] = {}
         except SettingsInvalid as exc:
             cleaned, errors = {}, dict(exc.errors)
+        title = settings.get("title")
+        if "title" not in errors and isinstance(title, str) and not title.strip():
+            errors["title"] = "is required"
         if "items_limit" not in errors:
-            limit = cleaned.get("items_limit", ITEMS_LIMIT_DEFAULT)
+            limit = settings.get("items_limit")
+            if limit is None or limit == "":
+                limit = ITEMS_LIMIT_DEFAULT
             if not 1 <= limit <= ITEMS_LIMIT_MAX:
                 errors["items_limit"] = f"must be between 1 and {ITEMS_LIMIT_MAX}"
             cleaned["items_limit"] = limit

@@ -56,10 +56,12 @@ def _register_blueprints(app: Flask) -> None:
     import publisher.api.views  # noqa: F401  (registers every API module's endpoints)
     from publisher.api.framework import api
     from publisher.health import health
+    from publisher.metrics import metrics
     from publisher.public import public
 
     app.register_blueprint(api)
     app.register_blueprint(health)
+    app.register_blueprint(metrics)
     app.register_blueprint(public)
     try:
         from publisher.ui import init_ui

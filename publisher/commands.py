@@ -10,7 +10,7 @@ from publisher.db import db
 
 
 def register(app: Flask) -> None:
-    for command in (seed, serve):
+    for command in (seed, serve, worker, dispatch):
         app.cli.add_command(command)
 
 
@@ -48,3 +48,39 @@ def serve(host: str, port: int) -> None:
         click.echo("web only: run 'publisher worker' and 'publisher dispatch' beside it")
     click.echo(f"serving on http://{host}:{port}")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@click.command("worker", help="Run an RQ worker (forking) for deliveries and maintenance jobs.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queue = app.extensions["jobqueue"]
+    if queue.embedded:
+        raise click.ClickException("REDIS_URL is not set: in embedded mode 'publisher serve' "
+                                   "runs the worker itself")
+    from jobqueue.worker import AppContextWorker
+
+    engine = db.engine
+
+    def _after_fork() -> None:
+        # The work horse must not share the parent's pooled database connections.
+        engine.dispose(close=False)
+
+    app.extensions["after_fork"] = _after_fork
+    rq_worker = AppContextWorker(queue.queues(), connection=queue.redis)
+    rq_worker.app = app
+    click.echo(f"worker listening on {', '.join(q.name for q in queue.queues())}")
+    rq_worker.work(burst=burst, with_scheduler=False)
+
+
+@click.command("dispatch", help="Claim due publications and enqueue them (a loop; --once for one pass).")
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+@with_appcontext
+def dispatch(once: bool) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    from publisher.delivery.dispatch import run_dispatcher
+
+    if not once:
+        click.echo(f"dispatcher ticking every {app.config['SETTINGS'].DISPATCH_TICK_SECONDS:g} s")
+    run_dispatcher(app, once=once)

@@ -31,7 +31,9 @@ import yaml
 # The table shipped with the service; the web layer may pass its own instead.
 DEFAULT_ABBREVIATIONS_PATH = Path(__file__).resolve().parents[2] / "config" / "abbreviations.yaml"
 
-_SENTENCE_END = ".!?…:"
+_SENTENCE_END = ".!?…"
+# A colon starts a new phrase: a name after "Địa điểm:" keeps its capital.
+_PHRASE_END = _SENTENCE_END + ":"
 _MAX_HEAD_TAIL = 2  # lower-case words allowed between a name head and the abbreviation
 _LOOKBACK = 120  # characters examined before an abbreviation for a name head
 
@@ -129,6 +131,8 @@ def _name_head(text: str, end: int) -> tuple[int, int] | None:
     head = tokens[index]
     head_start = start + head.start()
     if index == 0 or at_sentence_start(text, head_start):
+        return None
+    if tokens[index - 1].group().endswith(tuple(_PHRASE_END)):
         return None
     before = tokens[index - 1].group()
     gap = text[start + tokens[index - 1].end() : head_start]

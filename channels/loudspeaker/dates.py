@@ -102,9 +102,8 @@ def _day_range(match: re.Match[str]) -> str:
     if not (_valid_day(first, month) and _valid_day(day, month)):
         return match.group()
     prefix, say_ngay = _range_prefix(text, match.start())
-    words = (
-        f"{prefix}{'ngày ' if say_ngay else ''}{day_words(first)} đến "
-        + date_words(day, month, year)
+    words = f"{prefix}{'ngày ' if say_ngay else ''}{day_words(first)} đến " + date_words(
+        day, month, year
     )
     return _finish(text, match.start(), words)
 
@@ -118,12 +117,7 @@ def _date_range(match: re.Match[str]) -> str:
     if not (_valid_day(d1, m1) and _valid_day(d2, m2)):
         return match.group()
     prefix, say_ngay = _range_prefix(text, match.start())
-    words = (
-        prefix
-        + date_words(d1, m1, y1, with_ngay=say_ngay)
-        + " đến "
-        + date_words(d2, m2, y2)
-    )
+    words = prefix + date_words(d1, m1, y1, with_ngay=say_ngay) + " đến " + date_words(d2, m2, y2)
     return _finish(text, match.start(), words)
 
 

@@ -94,7 +94,7 @@ def endpoint(
                 kwargs["body"] = json_body(op.body)
             return view(**kwargs)
 
-        endpoint_name = f"{method.lower()}_{view.__name__}"
+        endpoint_name = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
         api.add_url_rule(flask_path, endpoint_name, wrapper, methods=[method])
         return wrapper
 
@@ -103,6 +103,8 @@ def endpoint(
 
 def json_body(schema_name: str) -> dict[str, Any]:
     """The request's JSON object, validated against the named schema."""
+    if not request.get_data(cache=True) and not SCHEMAS[schema_name].get("required"):
+        return {}  # an empty body is fine when every field is optional
     if not request.is_json:
         raise ApiError(415, "Cần gửi JSON (Content-Type: application/json) / JSON body expected")
     data = request.get_json(silent=True)

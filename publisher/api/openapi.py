@@ -40,7 +40,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["parameters"] = params
     if op.body:
         media = "application/json" if op.body_kind == "json" else "multipart/form-data"
-        doc["requestBody"] = {"required": True, "content": {media: {"schema": _ref(op.body)}}}
+        required = bool(SCHEMAS[op.body].get("required"))
+        doc["requestBody"] = {"required": required, "content": {media: {"schema": _ref(op.body)}}}
     if op.response:
         body_schema: dict[str, Any] = _ref(op.response)
         if op.paginated:

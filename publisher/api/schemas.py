@@ -255,3 +255,157 @@ schema(
         "properties": {"file": {"type": "string", "format": "binary"}},
     },
 )
+CHANNEL_KIND = {"type": "string", "enum": ["fanpage", "rss", "loudspeaker", "webhook"]}
+HEALTH = {
+    "type": "object",
+    "required": ["status", "reason", "until"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "paused", "needs_attention"]},
+        "reason": {"type": "string"},
+        "until": {"type": ["string", "null"]},
+        "checked_at": {"type": ["string", "null"]},
+        "token_expires_at": {"type": ["string", "null"]},
+    },
+}
+RULES = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "quiet_hours": {
+            "type": ["array", "null"],
+            "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+        "daily_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
+    },
+}
+schema(
+    "ChannelCreate",
+    {
+        "type": "object",
+        "required": ["kind", "slug", "name", "settings"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": CHANNEL_KIND,
+            "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+            "settings": {"type": "object", "maxProperties": 20},
+            "enabled": {"type": "boolean"},
+            "rules": RULES,
+        },
+    },
+)
+schema(
+    "ChannelPatch",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+            "settings": {"type": "object", "maxProperties": 20},
+            "enabled": {"type": "boolean"},
+            "rules": RULES,
+        },
+    },
+)
+schema(
+    "Channel",
+    {
+        "type": "object",
+        "required": ["id", "kind", "slug", "name", "settings", "enabled", "health"],
+        "properties": {
+            "id": ID,
+            "kind": CHANNEL_KIND,
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "settings": {"type": "object"},
+            "secrets_set": {"type": "array", "items": {"type": "string"}},
+            "enabled": {"type": "boolean"},
+            "rules": {"type": "object"},
+            "health": HEALTH,
+        },
+    },
+)
+PUB_STATUS = {
+    "type": "string",
+    "enum": ["scheduled", "queued", "publishing", "published", "failed", "cancelled", "expired",
+             "unconfirmed"],
+}
+schema(
+    "PublicationCreate",
+    {
+        "type": "object",
+        "required": ["content_id", "channel_id", "scheduled_at"],
+        "additionalProperties": False,
+        "properties": {
+            "content_id": ID,
+            "channel_id": ID,
+            "scheduled_at": DT,
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "priority": {"type": "string", "enum": ["normal", "priority", "emergency"]},
+            "slot": {"type": ["string", "null"], "enum": ["morning", "evening", None]},
+            "repeats": {"type": "integer", "minimum": 1, "maximum": 10},
+            "drive_id": NULLABLE_ID,
+        },
+    },
+)
+schema(
+    "PublicationRetry",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"expires_at": {"type": ["string", "null"], "format": "date-time"}},
+    },
+)
+schema(
+    "Attempt",
+    {
+        "type": "object",
+        "properties": {
+            "number": {"type": "integer"},
+            "action": {"type": "string"},
+            "started_at": DT,
+            "finished_at": NULLABLE_DT,
+            "outcome": {"type": ["string", "null"]},
+            "error": {"type": ["string", "null"]},
+            "response_excerpt": {"type": ["string", "null"]},
+        },
+    },
+)
+schema(
+    "Publication",
+    {
+        "type": "object",
+        "required": ["id", "content_id", "channel_id", "status", "scheduled_at", "published_at",
+                     "attempts", "external_id", "external_url", "last_error"],
+        "properties": {
+            "id": ID,
+            "content_id": {"type": "integer"},
+            "version": {"type": "integer"},
+            "version_id": {"type": "integer"},
+            "channel_id": {"type": "integer"},
+            "status": PUB_STATUS,
+            "scheduled_at": DT,
+            "expires_at": NULLABLE_DT,
+            "next_attempt_at": NULLABLE_DT,
+            "published_at": NULLABLE_DT,
+            "attempts": {"type": "integer"},
+            "max_attempts": {"type": "integer"},
+            "external_id": {"type": ["string", "null"]},
+            "external_url": {"type": ["string", "null"]},
+            "last_error": {"type": ["string", "null"]},
+            "last_error_class": {"type": ["string", "null"]},
+            "priority": {"type": "string"},
+            "slot": {"type": ["string", "null"]},
+            "repeats": {"type": "integer"},
+            "drive_id": {"type": ["integer", "null"]},
+            "cancelled_at": NULLABLE_DT,
+            "withdrawn_at": NULLABLE_DT,
+            "withdraw_pending": {"type": "boolean"},
+            "title": {"type": "string"},
+            "attempt_log": {"type": "array", "items": {"$ref": "#/components/schemas/Attempt"}},
+        },
+    },
+)

@@ -1,3 +1,3 @@
 """Importing this module registers every API endpoint on the blueprint."""
 
-from publisher.api import campaigns, content, openapi  # noqa: F401
+from publisher.api import campaigns, content, delivery, openapi  # noqa: F401

@@ -84,6 +84,9 @@ class Publication(Base):
     cancelled_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdraw_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when an earlier attempt's outcome is unknown: ask the channel before posting again.
+    reconcile: Mapped[bool] = mapped_column(Boolean, default=False)
+    reconcile_since: Mapped[datetime | None]
     # Client-supplied Idempotency-Key (scoped by creator) and a hash of the request body.
     idempotency_key: Mapped[str | None] = mapped_column(String(300))
     request_hash: Mapped[str | None] = mapped_column(String(64))

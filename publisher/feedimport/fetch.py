@@ -25,7 +25,7 @@ from typing import Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import ReadTimeoutError
+import urllib3
 
 USER_AGENT = "campaign-publisher/0.1 (feed importer)"
 ACCEPT = (
@@ -228,8 +228,14 @@ def _read_capped(
     chunks: list[bytes] = []
     size = 0
     try:
-        # iter_content yields decoded bytes, so the cap also stops a gzip bomb.
-        for chunk in response.iter_content(_CHUNK_BYTES):
+        while True:
+            # read1 returns whatever one socket read brings, so a server that
+            # trickles bytes (each gap shorter than the read timeout) still meets
+            # the deadline; read()/iter_content would wait to fill a whole chunk.
+            # Decoded bytes are counted, so the cap also stops a gzip bomb.
+            chunk = response.raw.read1(_CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > max_bytes:
                 raise _too_large(max_bytes, url, "streamed")
@@ -240,17 +246,17 @@ def _read_capped(
                     transient=True,
                 )
             chunks.append(chunk)
-    except requests.exceptions.ConnectionError as exc:
-        if exc.args and isinstance(exc.args[0], ReadTimeoutError):
-            raise FeedFetchError(
-                "Hết thời gian chờ nguồn tin phản hồi", f"read timed out: {url}", transient=True
-            ) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
         raise FeedFetchError(
-            "Mất kết nối khi đang tải nguồn tin", f"connection lost: {url}: {exc}", transient=True
+            "Hết thời gian chờ nguồn tin phản hồi", f"read timed out: {url}", transient=True
         ) from exc
-    except requests.exceptions.RequestException as exc:
+    except urllib3.exceptions.DecodeError as exc:
         raise FeedFetchError(
-            "Nguồn tin gửi dữ liệu bị hỏng", f"broken body from {url}: {exc}", transient=True
+            "Nguồn tin gửi dữ liệu nén bị hỏng", f"cannot decode body of {url}: {exc}"
+        ) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise FeedFetchError(
+            "Mất kết nối khi đang tải nguồn tin", f"body of {url} cut short: {exc}", transient=True
         ) from exc
     return b"".join(chunks)
 

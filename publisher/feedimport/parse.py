@@ -126,6 +126,16 @@ def _one_line(text: str) -> str:
     return " ".join(_clean(text).split())
 
 
+def _without_markup(text: str) -> str:
+    # Unescaping can reveal markup that was entity-encoded once more ("&lt;b&gt;"),
+    # so strip until nothing tag-like is left; plain text must never carry tags.
+    for _ in range(5):
+        if not looks_like_html(text):
+            return text
+        text = html_to_text(text)
+    return text.replace("<", "").replace(">", "")
+
+
 def _plain(detail: Any) -> str:
     """Plain one-line text from a feedparser text construct, HTML or not."""
     if not detail or not detail.get("value"):
@@ -133,7 +143,7 @@ def _plain(detail: Any) -> str:
     value = detail["value"]
     if detail.get("type") in _HTML_TYPES:
         value = html_to_text(value)
-    return _one_line(value)
+    return _one_line(_without_markup(value))
 
 
 def _web_url(url: str | None, base: str) -> str | None:
@@ -240,11 +250,11 @@ def _entry(entry: Any, feed_base: str) -> ImportedEntry:
     if summary_detail and summary_detail is not content_detail:
         summary = _plain(summary_detail)
     else:
-        summary = _one_line(html_to_text(content_html))
+        summary = _one_line(_without_markup(html_to_text(content_html)))
     summary = _truncate(summary, SUMMARY_MAX_CHARS)
     title = _plain(entry.get("title_detail")) or _truncate(summary, TITLE_FALLBACK_CHARS)
     author_detail = entry.get("author_detail") or {}
-    author = _one_line(author_detail.get("name") or entry.get("author") or "")
+    author = _one_line(_without_markup(author_detail.get("name") or entry.get("author") or ""))
     return ImportedEntry(
         guid=_guid(entry, link, title),
         link=link,

@@ -77,8 +77,10 @@ def _checked_parts(text: str) -> dict[str, str]:
     if "WKST" in parts and parts["WKST"] not in _WEEKDAYS:
         raise _invalid(f"WKST={parts['WKST']} không phải thứ trong tuần.", "bad WKST")
     _refuse_impossible(numbers)
+    # UNTIL is checked above; dateutil would compare a UTC one with our naive start.
+    rest = ";".join(f"{n}={v}" for n, v in parts.items() if n != "UNTIL")
     try:
-        rrulestr(";".join(f"{n}={v}" for n, v in parts.items()), dtstart=datetime(2000, 1, 1))
+        rrulestr(rest, dtstart=datetime(2000, 1, 1))
     except ValueError as exc:
         raise _invalid(str(exc), str(exc)) from exc
     return parts

@@ -147,6 +147,20 @@ def resolve_slot(day: date, slot: str, rules: ChannelRules) -> datetime:
     return local_to_utc(day, rules.slots[slot])
 
 
+def next_slot(moment: datetime, rules: ChannelRules) -> datetime:
+    """The first slot (aware UTC) at or after ``moment``, on a channel that has slots."""
+    require_aware(moment, "moment")
+    if not rules.slots:
+        raise PlanningError("Kênh không có khung giờ phát.", "channel has no slots")
+    today = to_local(moment).date()
+    upcoming = sorted(
+        resolve_slot(today + timedelta(days=ahead), name, rules)
+        for ahead in (0, 1)
+        for name in rules.slots
+    )
+    return next(slot for slot in upcoming if slot >= moment)
+
+
 def step_time(
     drive_start_local_date: date, step: Step, rules: ChannelRules, *, now: datetime | None = None
 ) -> datetime:
@@ -159,15 +173,7 @@ def step_time(
         if now is None:
             raise ValueError("an asap step needs now")
         require_aware(now, "now")
-        if not rules.slots:
-            return now.astimezone(UTC)
-        today = to_local(now).date()
-        upcoming = sorted(
-            resolve_slot(today + timedelta(days=ahead), name, rules)
-            for ahead in (0, 1)
-            for name in rules.slots
-        )
-        return next(moment for moment in upcoming if moment >= now)
+        return next_slot(now, rules) if rules.slots else now.astimezone(UTC)
     day = local_date(drive_start_local_date) + timedelta(days=step.offset_days)
     if step.at is not None:
         return local_to_utc(day, step.at)
@@ -224,7 +230,9 @@ def _check_one(
 
     if when < now:
         suggestion = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        if rules.quiet_hours and not urgent and in_quiet_hours(suggestion, rules.quiet_hours):
+        if rules.slots:
+            suggestion = next_slot(now, rules)
+        elif rules.quiet_hours and not urgent and in_quiet_hours(suggestion, rules.quiet_hours):
             suggestion = end_of_quiet_period(suggestion, rules.quiet_hours)
         return Conflict(
             item.key,

@@ -2,7 +2,7 @@
 
 from tests.fakes.graph_api import GraphEmulator, LoggedRequest, UploadedFile
 from tests.fakes.graph_errors import GraphError
-from tests.fakes.graph_state import DEFAULT_SCOPES, appsecret_proof
+from tests.fakes.graph_model import DEFAULT_SCOPES, appsecret_proof
 
 __all__ = [
     "DEFAULT_SCOPES",

@@ -18,69 +18,26 @@ and JSON; the token from ``access_token`` or ``Authorization: Bearer``.
 from __future__ import annotations
 
 import json
-import re
-import socket
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlencode
+from datetime import datetime
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.graph_errors import GraphError
 from tests.fakes.graph_faults import Fault, FaultBook, Usage
-from tests.fakes.graph_state import DEFAULT_SCOPES, GraphState, Token, as_unix, graph_time
-
-_VERSION = re.compile(r"v\d+\.\d+")
-_INDEXED_MEDIA = re.compile(r"attached_media\[(\d+)\]")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    filename: str | None
-    mime: str | None
-    data: bytes
-
-
-@dataclass
-class LoggedRequest:
-    """One request as the emulator saw it; ``status`` is None when the connection was dropped."""
-
-    method: str
-    path: str
-    version: str | None
-    params: dict[str, str]
-    files: dict[str, UploadedFile]
-    headers: dict[str, str]
-    body_kind: str  # "none" | "form" | "multipart" | "json" | "other"
-    token: str | None
-    status: int | None = None
-    dropped: bool = False
-    answer: dict[str, Any] = field(default_factory=dict)
-
-
-class _Dropped(ConnectionAbortedError):
-    """Raised inside the WSGI app to make werkzeug drop the connection without answering."""
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        pass  # request lines would only clutter test output
-
-    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
-        # Without this the handler waits for another request on the half-closed socket.
-        self.close_connection = True
-
-
-class _Server(ThreadedWSGIServer):
-    # Non-daemon handler threads let stop() wait for every answer in flight, so no socket
-    # outlives the test (ResourceWarning is an error in this project's tests).
-    daemon_threads = False
+from tests.fakes.graph_model import DEFAULT_SCOPES, Token, as_unix
+from tests.fakes.graph_routes import GraphRoutes
+from tests.fakes.graph_state import GraphState
+from tests.fakes.graph_wire import (
+    LoggedRequest,
+    QuietHandler,
+    Server,
+    UploadedFile,
+    drop_connection,
+    read_request,
+)
 
 
 class GraphEmulator:
@@ -98,8 +55,9 @@ class GraphEmulator:
         self.state = GraphState(clock=clock, reject_duplicates=reject_duplicates)
         self.usage = Usage()
         self._faults = FaultBook()
+        self._routes = GraphRoutes(self.state, self.usage)
         self._host = host
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._log_lock = threading.Lock()
@@ -113,10 +71,10 @@ class GraphEmulator:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = _Server(self._host, 0, self._wsgi, handler=_QuietHandler)
+        self._server = Server(self._host, 0, self._wsgi, handler=QuietHandler)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name="graph-emulator",
             daemon=True,
         )
@@ -286,6 +244,29 @@ class GraphEmulator:
             )
         )
 
+    def inject_raw(
+        self,
+        http_status: int,
+        body: bytes | str,
+        *,
+        content_type: str = "text/html; charset=utf-8",
+        method: str | None = None,
+        path_contains: str | None = None,
+        times: int = 1,
+        sticky: bool = False,
+    ) -> None:
+        """Answer matching requests with a non-Graph body (a proxy's HTML page, say)."""
+        data = body.encode() if isinstance(body, str) else body
+        self._faults.add(
+            Fault(
+                "error",
+                method,
+                path_contains,
+                None if sticky else times,
+                raw=(http_status, data, content_type),
+            )
+        )
+
     def delay(
         self,
         seconds: float,
@@ -383,7 +364,7 @@ class GraphEmulator:
     def _wsgi(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         try:
-            entry = self._read(request)
+            entry = read_request(request)
             with self._log_lock:
                 self._log.append(entry)
             response = self._answer(request, entry, environ)
@@ -391,51 +372,20 @@ class GraphEmulator:
             request.close()
         return response(environ, start_response)
 
-    def _read(self, request: Request) -> LoggedRequest:
-        params: dict[str, str] = dict(request.args.items())
-        files: dict[str, UploadedFile] = {}
-        mime = request.mimetype
-        kind = "none"
-        if mime == "application/json":
-            kind = "json"
-            body = request.get_json(silent=True)
-            if isinstance(body, dict):
-                params.update({k: _as_param(v) for k, v in body.items()})
-        elif mime in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            kind = "multipart" if mime == "multipart/form-data" else "form"
-            params.update(request.form.items())
-            for name, upload in request.files.items():
-                files[name] = UploadedFile(upload.filename, upload.mimetype, upload.read())
-        elif request.content_length:
-            kind = "other"
-        token = params.get("access_token")
-        auth = request.headers.get("Authorization", "")
-        if not token and auth[:7].lower() == "bearer ":
-            token = auth[7:].strip()
-        parts = [p for p in request.path.split("/") if p]
-        version = parts[0] if parts and _VERSION.fullmatch(parts[0]) else None
-        return LoggedRequest(
-            method=request.method,
-            path=request.path,
-            version=version,
-            params=params,
-            files=files,
-            headers=dict(request.headers.items()),
-            body_kind=kind,
-            token=token,
-        )
-
     def _answer(self, request: Request, entry: LoggedRequest, environ: dict) -> Response:
         page_id = None
         try:
             parts = [p for p in entry.path.split("/") if p]
             if entry.version:
                 parts = parts[1:]
-            page_id = self._page_of(parts, entry.token)
+            page_id = self._routes.page_of(parts, entry.token)
             fault = self._faults.take("error", entry.method, entry.path)
+            if fault is not None and fault.raw is not None:
+                entry.status = fault.raw[0]
+                return Response(fault.raw[1], status=fault.raw[0], content_type=fault.raw[2])
             if fault is not None:
                 raise fault.error
-            body = self._route(parts, entry)
+            body = self._routes.serve(parts, entry, self.base_url)
             fault = self._faults.take("error", entry.method, entry.path, after_store=True)
             if fault is not None:
                 raise fault.error
@@ -450,176 +400,12 @@ class GraphEmulator:
             self._stopping.wait(delay.seconds)
         if self._faults.take("drop", entry.method, entry.path) is not None:
             entry.dropped = True
-            _drop(environ)
+            drop_connection(environ)
         entry.status, entry.answer = status, body
         headers = {**self.usage.headers(page_id), **extra}
         return Response(
             json.dumps(body), status=status, headers=headers, mimetype="application/json"
         )
 
-    def _page_of(self, parts: list[str], token: str | None) -> str | None:
-        """The Page a call concerns, for the usage headers."""
-        if len(parts) == 2:
-            return parts[0]
-        if len(parts) == 1 and parts[0] != "debug_token":
-            return parts[0].split("_", 1)[0] if "_" in parts[0] else parts[0]
-        with self.state.lock:
-            record = self.state.tokens.get(token or "")
-            return record.page_id if record else None
 
-    def _route(self, parts: list[str], entry: LoggedRequest) -> dict:
-        method, params = entry.method, entry.params
-        if len(parts) == 1 and parts[0] == "debug_token":
-            edge = "debug_token"
-        elif len(parts) == 1:
-            edge = "node"
-        else:
-            edge = parts[1] if len(parts) == 2 else ""
-        route = (method, edge)
-        if route == ("GET", "debug_token"):
-            return self._debug_token(params, entry.token)
-        token = self.state.authorize(entry.token, params.get("appsecret_proof"))
-        limit_error = self.usage.count_call()
-        if limit_error is not None:
-            raise limit_error
-        if route == ("POST", "feed"):
-            post = self.state.create_post(
-                token,
-                parts[0],
-                message=params.get("message", ""),
-                link=params.get("link"),
-                published=_flag(params, "published"),
-                attached_media=_attached_media(params),
-            )
-            names = _field_names(params.get("fields")) or ["id"]
-            return self.state.read_object(token, post.id, ",".join(names))
-        if route == ("POST", "photos"):
-            upload = entry.files.get("source")
-            photo = self.state.create_photo(
-                token,
-                parts[0],
-                caption=params.get("message") or params.get("caption", ""),
-                published=_flag(params, "published"),
-                data=upload.data if upload else None,
-                filename=upload.filename if upload else None,
-                mime=upload.mime if upload else None,
-                url=params.get("url"),
-            )
-            answer = {"id": photo.id}
-            if photo.post_id:
-                answer["post_id"] = photo.post_id
-            return answer
-        if route in (("GET", "published_posts"), ("GET", "feed")):
-            return self._published_posts(token, parts[0], entry)
-        if route == ("GET", "node"):
-            return self.state.read_object(token, parts[0], params.get("fields"))
-        if route == ("DELETE", "node"):
-            self.state.delete(token, parts[0])
-            return {"success": True}
-        raise GraphError(2500, f"Unknown path components: /{'/'.join(parts)}")
-
-    def _debug_token(self, params: dict[str, str], token: str | None) -> dict:
-        input_token = params.get("input_token")
-        if not input_token:
-            raise GraphError(100, "(#100) The parameter input_token is required")
-        try:
-            self.state.authorize(token, params.get("appsecret_proof"))
-        except GraphError as exc:
-            # Inspecting a broken token with itself is allowed: Graph answers 200, is_valid false.
-            if not (exc.code == 190 and token == input_token):
-                raise
-        return {"data": self.state.debug_token(input_token)}
-
-    def _published_posts(self, token: Token, page_id: str, entry: LoggedRequest) -> dict:
-        params = entry.params
-        try:
-            limit = min(100, max(1, int(params.get("limit", "25"))))
-        except ValueError as exc:
-            raise GraphError(100, "(#100) Param limit must be a number") from exc
-        data, first, last, more = self.state.published_posts(
-            token,
-            page_id,
-            fields=params.get("fields"),
-            since=_moment(params.get("since")),
-            until=_moment(params.get("until")),
-            limit=limit,
-            after=params.get("after"),
-        )
-        answer: dict[str, Any] = {"data": data}
-        if first:
-            answer["paging"] = {"cursors": {"before": first, "after": last}}
-            if more:
-                query = {k: v for k, v in params.items() if k not in ("after", "before")}
-                query["after"] = last
-                answer["paging"]["next"] = f"{self.base_url}{entry.path}?{urlencode(query)}"
-        return answer
-
-
-def _drop(environ: dict) -> None:
-    """Close the connection abruptly (RST, no answer) after the request was served."""
-    sock: socket.socket = environ["werkzeug.socket"]
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.shutdown(socket.SHUT_RDWR)
-    raise _Dropped("dropped on purpose by the emulator")
-
-
-def _as_param(value: Any) -> str:
-    """A JSON body value as the string the same field would have in a form."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
-
-
-def _flag(params: Mapping[str, str], name: str, default: bool = True) -> bool:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in ("true", "1"):
-        return True
-    if raw.lower() in ("false", "0"):
-        return False
-    raise GraphError(100, f"(#100) Param {name} must be a boolean")
-
-
-def _field_names(fields: str | None) -> list[str]:
-    return [f.strip() for f in (fields or "").split(",") if f.strip()]
-
-
-def _attached_media(params: Mapping[str, str]) -> list[str]:
-    """Photo ids from ``attached_media`` as a JSON list or as ``attached_media[N]`` fields."""
-    items: list[Any] = []
-    raw = params.get("attached_media")
-    try:
-        if raw:
-            items = json.loads(raw)
-            if not isinstance(items, list):
-                raise ValueError("not a list")
-        indexed = sorted(
-            (int(m.group(1)), value)
-            for key, value in params.items()
-            if (m := _INDEXED_MEDIA.fullmatch(key))
-        )
-        items += [json.loads(value) for _, value in indexed]
-        return [str(item["media_fbid"]) for item in items]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise GraphError(100, "(#100) param attached_media must be an array of objects") from exc
-
-
-def _moment(raw: str | None) -> float | None:
-    """``since``/``until`` as unix seconds: digits or an ISO 8601 time (UTC when naive)."""
-    if not raw:
-        return None
-    if raw.isdigit():
-        return float(raw)
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise GraphError(100, f"(#100) Invalid time: {raw}") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
-__all__ = ["GraphEmulator", "LoggedRequest", "UploadedFile", "graph_time"]
+__all__ = ["GraphEmulator", "LoggedRequest", "UploadedFile"]

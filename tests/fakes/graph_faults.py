@@ -21,6 +21,7 @@ class Fault:
     error: GraphError | None = None
     after_store: bool = False
     seconds: float = 0.0
+    raw: tuple[int, bytes, str] | None = None  # (status, body, content type) instead of JSON
 
     def matches(self, kind: str, method: str, path: str) -> bool:
         return (

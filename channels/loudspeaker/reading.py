@@ -1,0 +1,288 @@
+"""The reading version: Vietnamese text turned into what a station reader says aloud.
+
+``spell_out`` runs these rule passes in order, each on the output of the last
+(order matters: a phone number must not be read as an amount, a date not as a
+fraction):
+
+1. Unicode NFC;
+2. document numbers ("26/2013/TT-BYT" -> "số hai mươi sáu năm hai nghìn không
+   trăm mười ba của Bộ Y tế", the issuer from the abbreviation table);
+3. abbreviations from the editable table (see ``abbreviations`` for matching
+   and capitalisation rules), then a few symbols ("≥", "&", "~");
+4. phone numbers, read digit by digit in their written groups, comma between
+   groups: mobile and landline numbers starting with 0 or +84 (10-11 digits),
+   1800/1900 hotlines, and any number after "điện thoại", "hotline", "đường dây
+   nóng", "gọi", "Zalo" ("gọi 115" -> "gọi một một năm");
+5. dates and clock times (see ``dates``);
+6. Roman numerals after "lần thứ", "thứ", "đợt", "kỳ", "khóa", "thế kỷ", "quý",
+   "giai đoạn", "phần", "chương" ("lần thứ XV" -> "lần thứ mười lăm");
+7. number ranges ("18-60 tuổi" -> "mười tám đến sáu mươi tuổi"), numbers with
+   units ("350 ml" -> "ba trăm năm mươi mi-li-lít", "95%", "50.000đ");
+8. ordinals after "thứ" (1 -> "nhất", 4 -> "tư": "thứ 2" -> "thứ hai");
+9. every other number ("1.250", "2,5", "35/40" -> "ba mươi lăm trên bốn mươi").
+
+Words the rules produce are lower case, except at the start of a sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from channels.loudspeaker.abbreviations import (
+    at_sentence_start,
+    capitalise,
+    default_abbreviations,
+    expand_abbreviations,
+)
+from channels.loudspeaker.dates import previous_word, spell_dates, spell_times
+from channels.loudspeaker.numbers import (
+    digits_to_words,
+    number_to_words,
+    ordinal_to_words,
+    read_number,
+    roman_to_int,
+)
+
+DEFAULT_RATE_PER_MINUTE = 190
+
+UNITS = {
+    "%": "phần trăm",
+    "ml": "mi-li-lít",
+    "mL": "mi-li-lít",
+    "l": "lít",
+    "kg": "ki-lô-gam",
+    "Kg": "ki-lô-gam",
+    "g": "gam",
+    "mg": "mi-li-gam",
+    "km": "ki-lô-mét",
+    "m": "mét",
+    "cm": "xen-ti-mét",
+    "mm": "mi-li-mét",
+    "m2": "mét vuông",
+    "m²": "mét vuông",
+    "ha": "héc-ta",
+    "mmHg": "mi-li-mét thủy ngân",
+    "g/l": "gam trên lít",
+    "g/dl": "gam trên đề-xi-lít",
+    "°C": "độ C",
+    "đ": "đồng",
+    "VNĐ": "đồng",
+    "VND": "đồng",
+    "đồng": "đồng",
+    "tr": "triệu",
+}
+
+_SYMBOLS = {"≥": "lớn hơn hoặc bằng", "≤": "nhỏ hơn hoặc bằng", "&": "và", "~": "khoảng"}
+_SYMBOL_PATTERN = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_UNIT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+_NUMBER_RANGE = re.compile(
+    rf"(?<![\w.,/])({_NUM})\s*[-–]\s*({_NUM})(?:\s?({_UNIT})(?!\w))?(?![\d/]|[.,]\d)"
+)
+_NUMBER_UNIT = re.compile(rf"(?<![\w.,/])({_NUM})\s?({_UNIT})(?!\w)")
+_FRACTION = re.compile(rf"(?<![\w.,/])({_NUM})/({_NUM})(?![\w/])")
+_NUMBER = re.compile(_NUM)
+
+_DOCUMENT = re.compile(
+    r"(?<![\w/])(\d{1,5})(?:/(\d{4}))?/([A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*)(?![\w/])"
+)
+_PHONE_KEYWORD = re.compile(
+    r"(?i)(?<!\w)(điện thoại|hotline|đường dây nóng|gọi|zalo)(\s*:?\s*)"
+    r"(\+?\d+(?:[ .-]\d+)*)(?![\w]|[.,]\d)"
+)
+_PHONE = re.compile(r"(?<![\w.,/+])(\+84[ .]?|0)(\d{2,10})((?:[ .-]\d{2,4}){0,3})(?![\w]|[.,/]\d)")
+_HOTLINE = re.compile(r"(?<![\w.,/])(1[89]00)((?:[ .]?\d{2,4}){1,2})(?![\w]|[.,/]\d)")
+_ROMAN_AFTER = re.compile(
+    r"(?<!\w)(?i:(lần thứ|thứ|đợt|kỳ|kì|khóa|khoá|thế kỷ|quý|giai đoạn|phần|chương))"
+    r"(\s+)([IVXLCDM]+)(?!\w)"
+)
+_ORDINAL = re.compile(r"(?<!\w)(?i:(thứ))(\s+)(\d+)(?![\w/]|[.,]\d)")
+_SPACES = re.compile(r"[ \t]{2,}")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _finish(text: str, start: int, words: str) -> str:
+    return capitalise(words) if at_sentence_start(text, start) else words
+
+
+def _spaced(text: str, start: int, end: int, words: str) -> str:
+    """Keep spoken words apart from letters glued to the number ("COVID-19", "2b")."""
+    if start > 0 and text[start - 1].isalpha():
+        words = " " + words
+    if end < len(text) and text[end].isalpha():
+        words += " "
+    return _finish(text, start, words)
+
+
+def _document(text: str, table: Mapping[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        words = "" if previous_word(match.string, match.start()) == "số" else "số "
+        words += number_to_words(int(match.group(1)))
+        if match.group(2):
+            words += " năm " + number_to_words(int(match.group(2)))
+        issuer = table.get(match.group(3).rsplit("-", 1)[-1])
+        if issuer:
+            words += " của " + issuer
+        return _finish(match.string, match.start(), words)
+
+    return _DOCUMENT.sub(replace, text)
+
+
+def _phone_groups(groups: list[str]) -> str:
+    return ", ".join(digits_to_words(group) for group in groups)
+
+
+def _split_unseparated(digits: str) -> list[str]:
+    """Conventional groups for a phone number written without separators."""
+    if len(digits) == 10:
+        return [digits[:4], digits[4:7], digits[7:]]
+    if len(digits) == 11:
+        return [digits[:4], digits[4:8], digits[8:]]
+    return [digits[i : i + 3] for i in range(0, len(digits), 3)]
+
+
+def _phone(match: re.Match[str]) -> str:
+    prefix = match.group(1)
+    offset = len(prefix)
+    groups = list(re.finditer(r"\d+", match.group()[offset:]))
+    # Take the longest run of groups that makes a whole number (9 or 10 digits
+    # after the 0 or +84); a number written after it ("0912345678 350 người")
+    # is left for the amount rules.
+    for count in range(len(groups), 0, -1):
+        taken = [g.group() for g in groups[:count]]
+        if sum(len(g) for g in taken) not in (9, 10):
+            continue
+        if prefix == "0":
+            taken[0] = "0" + taken[0]
+        if count == 1:
+            taken = _split_unseparated(taken[0])
+        words = _phone_groups(taken)
+        if prefix != "0":
+            words = "cộng tám bốn, " + words
+        rest = match.group()[offset + groups[count - 1].end() :]
+        return _finish(match.string, match.start(), words) + rest
+    return match.group()
+
+
+def _hotline(match: re.Match[str]) -> str:
+    groups = [match.group(1), *re.findall(r"\d+", match.group(2))]
+    if sum(len(g) for g in groups) not in (8, 10):
+        return match.group()
+    return _finish(match.string, match.start(), _phone_groups(groups))
+
+
+def _phone_keyword(match: re.Match[str]) -> str:
+    number = match.group(3)
+    if sum(c.isdigit() for c in number) < 3:
+        return match.group()
+    groups = re.findall(r"\d+", number)
+    words = _phone_groups(groups)
+    if number.startswith("+"):
+        words = "cộng " + words
+    return match.group(1) + match.group(2) + words
+
+
+def _spell_phones(text: str) -> str:
+    text = _PHONE.sub(_phone, text)
+    text = _HOTLINE.sub(_hotline, text)
+    # Last, so that only short service numbers ("gọi 115") are left for it.
+    return _PHONE_KEYWORD.sub(_phone_keyword, text)
+
+
+def _roman(match: re.Match[str]) -> str:
+    value = roman_to_int(match.group(3))
+    if value is None:
+        return match.group()
+    trigger = match.group(1)
+    words = ordinal_to_words(value) if trigger.lower().endswith("thứ") else number_to_words(value)
+    return trigger + match.group(2) + words
+
+
+def _ordinal(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2) + ordinal_to_words(int(match.group(3)))
+
+
+def _number_range(match: re.Match[str]) -> str:
+    words = read_number(match.group(1)) + " đến " + read_number(match.group(2))
+    if match.group(3):
+        words += " " + UNITS[match.group(3)]
+    return _spaced(match.string, match.start(), match.end(), words)
+
+
+def _number_unit(match: re.Match[str]) -> str:
+    words = read_number(match.group(1)) + " " + UNITS[match.group(2)]
+    return _spaced(match.string, match.start(), match.end(), words)
+
+
+def _fraction(match: re.Match[str]) -> str:
+    words = read_number(match.group(1)) + " trên " + read_number(match.group(2))
+    return _spaced(match.string, match.start(), match.end(), words)
+
+
+def _number(match: re.Match[str]) -> str:
+    return _spaced(match.string, match.start(), match.end(), read_number(match.group()))
+
+
+def _symbol(match: re.Match[str]) -> str:
+    return " " + _SYMBOLS[match.group()] + " "
+
+
+def spell_out(text: str, abbreviations: Mapping[str, str] | None = None) -> str:
+    """Turn Vietnamese text into its reading version; NFC in and out.
+
+    ``abbreviations`` maps abbreviation to expansion; ``None`` uses the table in
+    ``config/abbreviations.yaml``; pass ``{}`` to expand none. Expansions are
+    inserted as the table writes them (capitalised at a sentence start), and a
+    capitalised name head just before a lower-case expansion is lower-cased
+    ("tại Hội trường UBND" -> "tại hội trường ủy ban nhân dân"); no other word is
+    re-cased. Newlines are kept; runs of spaces are collapsed.
+    """
+    if abbreviations is None:
+        table: Mapping[str, str] = default_abbreviations()
+    else:
+        # The text is NFC from here on, so the keys must be too to match.
+        table = {_nfc(key): _nfc(value) for key, value in abbreviations.items()}
+    text = _nfc(text)
+    text = _document(text, table)
+    text = expand_abbreviations(text, table)
+    text = _SYMBOL_PATTERN.sub(_symbol, text)
+    text = _spell_phones(text)
+    text = spell_dates(text)
+    text = spell_times(text)
+    text = _ROMAN_AFTER.sub(_roman, text)
+    text = _NUMBER_RANGE.sub(_number_range, text)
+    text = _NUMBER_UNIT.sub(_number_unit, text)
+    text = _ORDINAL.sub(_ordinal, text)
+    text = _FRACTION.sub(_fraction, text)
+    text = _NUMBER.sub(_number, text)
+    text = _SPACES.sub(" ", text)
+    lines = [line.strip(" \t") for line in text.split("\n")]
+    return _nfc("\n".join(lines))
+
+
+def count_syllables(text: str, abbreviations: Mapping[str, str] | None = None) -> int:
+    """Syllables read aloud: words of the spelled-out text, punctuation and hyphens ignored.
+
+    A written Vietnamese syllable is one space-separated word; hyphenated loan
+    words ("mi-li-lít") count one per part.
+    """
+    return len(_WORD.findall(spell_out(text, abbreviations)))
+
+
+def reading_seconds(
+    text: str,
+    rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
+    abbreviations: Mapping[str, str] | None = None,
+) -> int:
+    """Seconds needed to read ``text`` once at ``rate_per_minute`` syllables, rounded up."""
+    if rate_per_minute <= 0:
+        raise ValueError("rate_per_minute must be positive")
+    return math.ceil(count_syllables(text, abbreviations) * 60 / rate_per_minute)

@@ -1,0 +1,167 @@
+"""Channel configuration and health: settings split into plain and secret, adapters built."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from channels.base import Adapter, ChannelConfig, HealthReport, SettingsInvalid
+from channels.registry import adapter_class, kinds
+from content_library.db import utcnow
+from publisher.delivery.crypto import decrypt_secrets, encrypt_secrets
+from publisher.delivery.models import Channel, Publication
+
+
+class ChannelInvalid(ValueError):
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+def _split(kind: str, settings: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    cls = adapter_class(kind)
+    try:
+        cleaned = cls.validate_settings(settings)
+    except SettingsInvalid as exc:
+        raise ChannelInvalid({f"settings.{k}": v for k, v in exc.errors.items()}) from None
+    secret_names = cls.secret_fields()
+    plain = {k: v for k, v in cleaned.items() if k not in secret_names}
+    secret = {k: v for k, v in cleaned.items() if k in secret_names}
+    return plain, secret
+
+
+def create_channel(
+    session: Session, *, kind: str, slug: str, name: str, settings: Mapping[str, Any],
+    enabled: bool = True, rules: Mapping[str, Any] | None = None, secret_key: str,
+) -> Channel:
+    if kind not in kinds():
+        raise ChannelInvalid({"kind": "must be one of " + ", ".join(kinds())})
+    if session.scalar(select(Channel).where(Channel.slug == slug)) is not None:
+        raise ChannelInvalid({"slug": "is already used by another channel"})
+    plain, secret = _split(kind, settings)
+    channel = Channel(
+        kind=kind, slug=slug, name=name, settings=plain, enabled=enabled, rules=dict(rules or {}),
+        secrets_encrypted=encrypt_secrets(secret_key, secret),
+    )
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def update_channel(
+    session: Session, channel: Channel, changes: Mapping[str, Any], *, secret_key: str
+) -> Channel:
+    """Apply changes; settings merge, so omitted (write-only) secrets are kept."""
+    if "settings" in changes:
+        current = {**channel.settings, **decrypt_secrets(secret_key, channel.secrets_encrypted)}
+        merged = {**current, **changes["settings"]}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        plain, secret = _split(channel.kind, merged)
+        channel.settings = plain
+        channel.secrets_encrypted = encrypt_secrets(secret_key, secret)
+        if channel.health_status == "needs_attention":
+            # New credentials: give the channel another chance; held publications resume.
+            channel.health_status = "ok"
+            channel.health_reason = ""
+    for name in ("name", "enabled", "rules"):
+        if name in changes:
+            setattr(channel, name, changes[name])
+    session.flush()
+    return channel
+
+
+def channel_config(channel: Channel) -> ChannelConfig:
+    settings = current_app.config["SETTINGS"]
+    secrets = decrypt_secrets(settings.SECRET_KEY, channel.secrets_encrypted)
+    return ChannelConfig(
+        channel_id=channel.id,
+        slug=channel.slug,
+        name=channel.name,
+        settings={**channel.settings, **secrets},
+        options={
+            "graph_url": settings.FACEBOOK_GRAPH_URL,
+            "graph_version": settings.FACEBOOK_GRAPH_VERSION,
+            "timeout": settings.CHANNEL_TIMEOUT_SECONDS,
+            "public_base_url": settings.PUBLIC_BASE_URL,
+        },
+    )
+
+
+def adapter_for(channel: Channel) -> Adapter:
+    return adapter_class(channel.kind)(channel_config(channel))
+
+
+def health(channel: Channel, now: datetime | None = None) -> dict[str, Any]:
+    """What the API shows: ok, paused (until), or needs_attention (reason)."""
+    now = now or utcnow()
+    if channel.health_status == "needs_attention":
+        status = "needs_attention"
+    elif not channel.enabled:
+        status = "paused"
+    elif channel.paused_until and channel.paused_until > now:
+        status = "paused"
+    else:
+        status = "ok"
+    reason = channel.health_reason or ""
+    if not channel.enabled and not reason:
+        reason = "Kênh đang tắt / channel disabled"
+    return {
+        "status": status,
+        "reason": reason if status != "ok" else "",
+        "until": channel.paused_until.isoformat().replace("+00:00", "Z")
+        if status == "paused" and channel.paused_until and channel.enabled
+        else None,
+        "checked_at": channel.health_checked_at.isoformat().replace("+00:00", "Z")
+        if channel.health_checked_at
+        else None,
+        "token_expires_at": channel.token_expires_at.isoformat().replace("+00:00", "Z")
+        if channel.token_expires_at
+        else None,
+    }
+
+
+def pause_channel(session: Session, channel_id: int, seconds: float, reason: str) -> None:
+    """Rest the channel; never shortens an existing pause."""
+    until = utcnow() + timedelta(seconds=seconds)
+    channel = session.get(Channel, channel_id, with_for_update=session.bind.dialect.name != "sqlite")
+    if channel is None:
+        return
+    if channel.paused_until is None or channel.paused_until < until:
+        channel.paused_until = until
+        channel.health_reason = reason
+
+
+def flag_channel(session: Session, channel_id: int, reason: str) -> None:
+    """Credentials broken: the channel needs a person; its publications are held."""
+    session.execute(
+        update(Channel)
+        .where(Channel.id == channel_id)
+        .values(health_status="needs_attention", health_reason=reason, updated_at=utcnow())
+    )
+
+
+def record_check(session: Session, channel: Channel, report: HealthReport) -> None:
+    channel.health_checked_at = utcnow()
+    channel.token_expires_at = report.expires_at
+    if report.status == "ok":
+        if channel.health_status == "needs_attention":
+            channel.health_status = "ok"
+        channel.health_reason = ""
+    else:
+        channel.health_status = "needs_attention"
+        channel.health_reason = report.reason
+
+
+def held_count(session: Session, channel_id: int) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(
+        select(func.count()).select_from(Publication).where(
+            Publication.channel_id == channel_id, Publication.status == "scheduled"
+        )
+    ) or 0

@@ -1,0 +1,231 @@
+"""The dispatcher: the database decides what is due; Redis only carries publication ids.
+
+Every step is a compare-and-set on the publication's status, so several dispatchers
+may run at once on any number of machines: a row is claimed by exactly one of them,
+and a duplicate enqueue is harmless because ``deliver`` claims again before acting.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import and_, or_, select, update
+
+from content_library.db import utcnow
+from content_library.models import Campaign, ContentItem
+from jobqueue.connection import JobQueue, get_queue
+from publisher.db import db
+from publisher.delivery.models import Channel, Publication
+
+log = logging.getLogger(__name__)
+DELIVER_JOB = "publisher.delivery.deliver"
+WITHDRAW_JOB = "publisher.delivery.withdraw"
+CHECK_JOB = "publisher.delivery.check_channel"
+CLAIM_BATCH = 500
+
+
+@dataclass
+class TickReport:
+    expired: int = 0
+    reaped: int = 0
+    claimed: int = 0
+    requeued: int = 0
+    enqueue_failures: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def total(self) -> int:
+        return self.expired + self.reaped + self.claimed + self.requeued
+
+
+def _job_id(kind: str, pub_id: int) -> str:
+    return f"{kind}-{pub_id}-{secrets.token_hex(4)}"
+
+
+def expire_overdue(now: datetime) -> int:
+    """Rows whose deadline passed before they could go out; never sent afterwards."""
+    result = db.session.execute(
+        update(Publication)
+        .where(Publication.status.in_(("scheduled", "queued")), Publication.expires_at <= now)
+        .values(status="expired", updated_at=now, lease_until=None,
+                last_error="Quá hạn trước khi gửi được / deadline passed before delivery",
+                last_error_class="expired")
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def reap_leases(now: datetime) -> int:
+    """A worker died mid-delivery: the channel call may have happened, so reconcile first."""
+    result = db.session.execute(
+        update(Publication)
+        .where(Publication.status == "publishing", Publication.lease_until < now)
+        .values(status="unconfirmed", reconcile=True, next_attempt_at=now, updated_at=now,
+                lease_until=None, last_error_class="unknown",
+                last_error="Worker lost during delivery; checking the channel before retrying")
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def _due_ids(now: datetime, limit: int) -> list[int]:
+    channel_ready = and_(
+        Channel.enabled.is_(True),
+        Channel.health_status == "ok",
+        or_(Channel.paused_until.is_(None), Channel.paused_until <= now),
+    )
+    stmt = (
+        select(Publication.id)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .join(ContentItem, ContentItem.id == Publication.content_id)
+        .outerjoin(Campaign, Campaign.id == ContentItem.campaign_id)
+        .where(
+            Publication.status.in_(("scheduled", "unconfirmed")),
+            Publication.next_attempt_at <= now,
+            channel_ready,
+            or_(Campaign.id.is_(None), Campaign.paused.is_(False)),
+        )
+        .order_by(Publication.next_attempt_at, Publication.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def claim_due(queue: JobQueue, now: datetime, limit: int = CLAIM_BATCH) -> tuple[int, int]:
+    """Claim due rows (scheduled/unconfirmed → queued) and enqueue them after the commit."""
+    ids = _due_ids(now, limit)
+    if not ids:
+        db.session.rollback()
+        return 0, 0
+    job_ids = {pid: _job_id("deliver", pid) for pid in ids}
+    claimed: list[int] = []
+    # One statement per row keeps each compare-and-set exact; they share one transaction.
+    for pid in ids:
+        done = db.session.execute(
+            update(Publication)
+            .where(Publication.id == pid,
+                   Publication.status.in_(("scheduled", "unconfirmed")),
+                   Publication.next_attempt_at <= now)
+            .values(status="queued", queued_at=now, job_id=job_ids[pid], updated_at=now)
+        ).rowcount
+        if done:
+            claimed.append(pid)
+    db.session.commit()
+    failures = 0
+    for pid in claimed:
+        try:
+            queue.enqueue(DELIVER_JOB, pid, job_id=job_ids[pid])
+        except Exception:  # noqa: BLE001 - Redis away: the row stays queued and is requeued later
+            failures += 1
+            log.warning("enqueue failed; will requeue", extra={"publication_id": pid},
+                        exc_info=True)
+    return len(claimed), failures
+
+
+def requeue_vanished(queue: JobQueue, now: datetime, older_than: float) -> int:
+    """Queued rows whose job Redis no longer has (flushed, restarted) go back on the queue."""
+    cutoff = now - timedelta(seconds=older_than)
+    rows = db.session.execute(
+        select(Publication.id, Publication.job_id)
+        .where(Publication.status == "queued", Publication.queued_at <= cutoff)
+        .limit(5000)
+    ).all()
+    count = 0
+    for pid, job_id in rows:
+        if job_id and queue.job_alive(job_id):
+            continue
+        new_id = _job_id("deliver", pid)
+        done = db.session.execute(
+            update(Publication)
+            .where(Publication.id == pid, Publication.status == "queued",
+                   Publication.job_id == job_id)
+            .values(job_id=new_id, queued_at=now)
+        ).rowcount
+        db.session.commit()
+        if done:
+            queue.enqueue(DELIVER_JOB, pid, job_id=new_id)
+            log.info("requeued a vanished job", extra={"publication_id": pid})
+            count += 1
+    db.session.rollback()
+    return count
+
+
+def enqueue_withdrawals(queue: JobQueue) -> int:
+    rows = db.session.scalars(
+        select(Publication.id).where(Publication.withdraw_pending.is_(True)).limit(500)
+    ).all()
+    db.session.rollback()
+    for pid in rows:
+        job_id = f"withdraw-{pid}"
+        if not queue.job_alive(job_id):
+            queue.enqueue(WITHDRAW_JOB, pid, job_id=job_id)
+    return len(rows)
+
+
+def enqueue_token_checks(queue: JobQueue, now: datetime, every_hours: float) -> int:
+    cutoff = now - timedelta(hours=every_hours)
+    rows = db.session.scalars(
+        select(Channel.id).where(
+            Channel.kind == "fanpage", Channel.enabled.is_(True),
+            or_(Channel.health_checked_at.is_(None), Channel.health_checked_at <= cutoff),
+        )
+    ).all()
+    db.session.rollback()
+    for channel_id in rows:
+        job_id = f"check-{channel_id}-{now:%Y%m%d%H}"
+        if not queue.job_alive(job_id):
+            queue.enqueue(CHECK_JOB, channel_id, job_id=job_id, queue="maintenance")
+    return len(rows)
+
+
+def dispatch_once(now: datetime | None = None) -> TickReport:
+    """One pass of every dispatcher duty. Needs an app context."""
+    settings = current_app.config["SETTINGS"]
+    queue = get_queue()
+    now = now or utcnow()
+    report = TickReport()
+    report.expired = expire_overdue(now)
+    report.reaped = reap_leases(now)
+    while True:
+        claimed, failures = claim_due(queue, now)
+        report.claimed += claimed
+        report.enqueue_failures += failures
+        if claimed < CLAIM_BATCH or failures:
+            break
+    report.requeued = requeue_vanished(queue, now, settings.VANISHED_JOB_SECONDS)
+    report.extra["withdrawals"] = enqueue_withdrawals(queue)
+    report.extra["token_checks"] = enqueue_token_checks(queue, now, settings.TOKEN_CHECK_HOURS)
+    for hook in current_app.extensions.get("dispatch_hooks", []):
+        report.extra[hook.__name__] = hook(queue, now)
+    return report
+
+
+def run_dispatcher(app: Flask, *, once: bool = False, stop: Any = None) -> None:
+    """The dispatcher loop; a failed tick is logged and the next one tries again."""
+    tick = app.config["SETTINGS"].DISPATCH_TICK_SECONDS
+    while True:
+        started = time.monotonic()
+        with app.app_context():
+            try:
+                report = dispatch_once()
+                if report.total():
+                    log.info("dispatch: claimed %d, requeued %d, reaped %d, expired %d",
+                             report.claimed, report.requeued, report.reaped, report.expired)
+            except Exception:
+                log.exception("dispatch tick failed; retrying next tick")
+                db.session.rollback()
+                if once:
+                    raise
+        if once:
+            return
+        delay = max(0.0, tick - (time.monotonic() - started))
+        if stop is not None:
+            if stop.wait(delay):
+                return
+        else:
+            time.sleep(delay)

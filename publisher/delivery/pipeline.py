@@ -1,0 +1,304 @@
+"""The worker's job: deliver one publication, record every attempt, map every outcome.
+
+Claim ``queued → publishing`` with a lease and a fresh attempt token; write the attempt
+row and commit *before* calling the channel, so a killed worker leaves a trace; call the
+adapter outside any transaction; record the outcome only if our token still holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from channels.base import (
+    ChannelBroken,
+    ChannelError,
+    DeliveryResult,
+    Permanent,
+    RateLimited,
+    Transient,
+    Unknown,
+)
+from content_library.db import utcnow
+from publisher.db import db
+from publisher.delivery.channels import adapter_for, flag_channel, pause_channel
+from publisher.delivery.models import Attempt, Channel, Publication
+from publisher.delivery.render import render
+
+log = logging.getLogger(__name__)
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _finish(pub_id: int, token: str, values: dict[str, Any], *, allow_unconfirmed: bool = False) -> bool:
+    statuses = ("publishing", "unconfirmed") if allow_unconfirmed else ("publishing",)
+    values = {**values, "lease_until": None, "updated_at": utcnow()}
+    done = db.session.execute(
+        update(Publication)
+        .where(Publication.id == pub_id, Publication.attempt_token == token,
+               Publication.status.in_(statuses))
+        .values(**values)
+    ).rowcount
+    return bool(done)
+
+
+def _close_attempt(attempt_id: int, outcome: str, error: str | None = None, excerpt: str = "") -> None:
+    db.session.execute(
+        update(Attempt).where(Attempt.id == attempt_id).values(
+            finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=excerpt or None
+        )
+    )
+
+
+def backoff(attempts: int) -> float:
+    delays = current_app.config["SETTINGS"].RETRY_BACKOFF_SECONDS
+    return delays[min(max(attempts, 1), len(delays)) - 1]
+
+
+def deliver(publication_id: int) -> str:
+    """Deliver (or reconcile) one publication; safe to run twice; returns the outcome."""
+    settings = current_app.config["SETTINGS"]
+    now = utcnow()
+    token = uuid.uuid4().hex
+    claimed = db.session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.status == "queued")
+        .values(status="publishing", attempt_token=token, attempts=Publication.attempts + 1,
+                lease_until=now + timedelta(seconds=settings.LEASE_SECONDS), updated_at=now)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return "skipped"
+    db.session.commit()
+    pub = db.session.get(Publication, publication_id, populate_existing=True)
+    assert pub is not None
+    channel = db.session.get(Channel, pub.channel_id, populate_existing=True)
+    assert channel is not None
+    extra = {"publication_id": pub.id}
+
+    if not channel.enabled or channel.health_status != "ok" or (
+        channel.paused_until and channel.paused_until > now
+    ):
+        # Held, not failed: the channel needs rest or a person. The attempt is not counted.
+        _finish(pub.id, token, {"status": "scheduled", "attempts": Publication.attempts - 1,
+                                "next_attempt_at": max(now, channel.paused_until or now)})
+        db.session.commit()
+        log.info("held: channel %s is %s", channel.slug, channel.health_status, extra=extra)
+        return "held"
+    if pub.expires_at and pub.expires_at <= now and not pub.reconcile:
+        _finish(pub.id, token, {"status": "expired", "last_error_class": "expired",
+                                "last_error": "Quá hạn trước khi gửi được / deadline passed"})
+        db.session.commit()
+        return "expired"
+
+    action = "reconcile" if pub.reconcile else "publish"
+    attempt = Attempt(publication_id=pub.id, number=pub.attempts, action=action, token=token,
+                      started_at=now, worker=WORKER_NAME)
+    db.session.add(attempt)
+    if not pub.reconcile_since:
+        pub.reconcile_since = now
+    db.session.commit()
+    attempt_id = attempt.id
+
+    try:
+        adapter = adapter_for(channel)
+        post = render(db.session, pub)
+    except Exception as exc:  # noqa: BLE001 - rendering bugs fail the row loudly, never silently
+        log.exception("rendering failed", extra=extra)
+        _close_attempt(attempt_id, "error", f"render failed: {exc}")
+        _finish(pub.id, token, {"status": "failed", "last_error_class": "error",
+                                "last_error": f"Không dựng được nội dung / render failed: {exc}"})
+        db.session.commit()
+        return "failed"
+    db.session.commit()  # end the read transaction: no transaction stays open during the call
+
+    if pub.reconcile:
+        outcome = _reconcile(pub, adapter, post, token, attempt_id)
+        if outcome is not None:
+            return outcome
+    try:
+        result = adapter.publish(post)
+    except ChannelError as exc:
+        return _failed(pub, channel, token, attempt_id, exc)
+    except Exception as exc:  # noqa: BLE001 - an unexpected error may have happened mid-call
+        log.exception("adapter raised an unexpected error", extra=extra)
+        return _failed(pub, channel, token, attempt_id,
+                       Unknown(f"unexpected error during the channel call: {exc!r}"))
+    return _published(pub, channel, token, attempt_id, result, "published")
+
+
+def _reconcile(pub: Publication, adapter: Any, post: Any, token: str, attempt_id: int) -> str | None:
+    """Ask the channel whether an earlier attempt went through. None means: post now."""
+    if adapter.idempotent and not adapter.can_lookup:
+        return None  # the receiver dedupes by idempotency key: sending again is safe
+    if not adapter.can_lookup:
+        _close_attempt(attempt_id, "unknown", "cannot look up earlier deliveries on this channel")
+        _finish(pub.id, token, {"status": "unconfirmed",
+                                "next_attempt_at": utcnow() + timedelta(days=1),
+                                "last_error": "Cần kiểm tra thủ công trên kênh / check by hand"})
+        db.session.commit()
+        return "unconfirmed"
+    since = (pub.reconcile_since or pub.created_at) - timedelta(minutes=5)
+    try:
+        found = adapter.lookup(post, since)
+    except ChannelError as exc:
+        return _failed(pub, pub.channel, token, attempt_id, exc, reconciling=True)
+    if found is not None:
+        return _published(pub, pub.channel, token, attempt_id, found, "reconciled_found")
+    _close_attempt(attempt_id, "reconciled_absent", "earlier attempt did not reach the channel")
+    db.session.commit()
+    attempt = Attempt(publication_id=pub.id, number=pub.attempts, action="publish", token=token,
+                      started_at=utcnow(), worker=WORKER_NAME)
+    db.session.add(attempt)
+    db.session.commit()
+    if pub.expires_at and pub.expires_at <= utcnow():
+        _close_attempt(attempt.id, "expired", "deadline passed while reconciling")
+        _finish(pub.id, token, {"status": "expired", "reconcile": False,
+                                "last_error_class": "expired",
+                                "last_error": "Quá hạn trước khi gửi được / deadline passed"})
+        db.session.commit()
+        return "expired"
+    try:
+        result = adapter.publish(post)
+    except ChannelError as exc:
+        return _failed(pub, pub.channel, token, attempt.id, exc)
+    except Exception as exc:  # noqa: BLE001 - see deliver()
+        return _failed(pub, pub.channel, token, attempt.id, Unknown(f"unexpected error: {exc!r}"))
+    return _published(pub, pub.channel, token, attempt.id, result, "published")
+
+
+def _published(pub: Publication, channel: Channel, token: str, attempt_id: int,
+               result: DeliveryResult, outcome: str) -> str:
+    now = utcnow()
+    _close_attempt(attempt_id, outcome, None, result.excerpt)
+    done = _finish(
+        pub.id, token,
+        {"status": "published", "published_at": now, "external_id": result.external_id,
+         "external_url": result.external_url, "reconcile": False, "last_error": None,
+         "last_error_class": None},
+        allow_unconfirmed=True,
+    )
+    if result.throttle_seconds > 0:
+        pause_channel(db.session, channel.id, result.throttle_seconds,
+                      "Gần chạm giới hạn gọi API; tạm nghỉ / near the rate limit, resting")
+    db.session.commit()
+    log.info("%s on %s as %s", outcome, channel.slug, result.external_id,
+             extra={"publication_id": pub.id})
+    if not done:
+        log.warning("outcome arrived after the row moved on", extra={"publication_id": pub.id})
+    return outcome
+
+
+def _failed(pub: Publication, channel: Channel, token: str, attempt_id: int, exc: ChannelError,
+            *, reconciling: bool = False) -> str:
+    now = utcnow()
+    message = str(exc)
+    extra = {"publication_id": pub.id}
+    _close_attempt(attempt_id, exc.error_class, message, exc.excerpt)
+    values: dict[str, Any] = {"last_error": message, "last_error_class": exc.error_class}
+    if isinstance(exc, RateLimited):
+        values.update(status="unconfirmed" if reconciling else "scheduled",
+                      attempts=Publication.attempts - 1,
+                      next_attempt_at=now + timedelta(seconds=exc.retry_after))
+        pause_channel(db.session, channel.id, exc.retry_after, message)
+        outcome = "rate_limited"
+    elif isinstance(exc, ChannelBroken):
+        flag_channel(db.session, channel.id, message)
+        values.update(status="unconfirmed" if reconciling else "scheduled",
+                      attempts=Publication.attempts - 1, next_attempt_at=now)
+        outcome = "held"
+    elif isinstance(exc, Permanent):
+        values.update(status="failed", reconcile=False)
+        outcome = "failed"
+    elif isinstance(exc, Unknown) or reconciling:
+        # Never post blindly again: the next attempt asks the channel first.
+        values.update(status="unconfirmed", reconcile=True,
+                      next_attempt_at=now + timedelta(seconds=backoff(pub.attempts)))
+        if pub.attempts >= pub.max_attempts * 2:
+            values.update(next_attempt_at=now + timedelta(hours=1))
+        outcome = "unconfirmed"
+    else:
+        assert isinstance(exc, Transient | ChannelError)
+        next_at = now + timedelta(seconds=backoff(pub.attempts))
+        if pub.attempts >= pub.max_attempts:
+            values.update(status="failed",
+                          last_error=f"Gave up after {pub.attempts} attempts: {message}")
+            outcome = "failed"
+        elif pub.expires_at and next_at >= pub.expires_at:
+            values.update(status="expired",
+                          last_error=f"Deadline reached while retrying: {message}")
+            outcome = "expired"
+        else:
+            values.update(status="scheduled", next_attempt_at=next_at)
+            outcome = "retry"
+    _finish(pub.id, token, values)
+    db.session.commit()
+    log.warning("delivery %s: %s", outcome, message, extra=extra)
+    return outcome
+
+
+def withdraw(publication_id: int) -> str:
+    """Remove a delivered post where the channel allows it (Fanpage: delete the post)."""
+    pub = db.session.get(Publication, publication_id)
+    if pub is None or not pub.withdraw_pending:
+        return "skipped"
+    adapter = adapter_for(pub.channel)
+    external_id = pub.external_id
+    db.session.commit()
+    try:
+        if external_id:
+            adapter.withdraw(external_id)
+    except (Transient, RateLimited, Unknown) as exc:
+        pub.last_error = f"Gỡ bài chưa được, sẽ thử lại / withdraw failed, will retry: {exc}"
+        db.session.commit()
+        raise
+    except ChannelError as exc:
+        pub.withdraw_pending = False
+        pub.cancelled_at = None
+        pub.last_error = f"Không gỡ được bài / could not withdraw: {exc}"
+        db.session.commit()
+        return "failed"
+    now = utcnow()
+    pub.withdraw_pending = False
+    pub.status = "cancelled"
+    pub.withdrawn_at = now
+    db.session.commit()
+    return "withdrawn"
+
+
+def check_channel(channel_id: int) -> str:
+    """Check a channel's credentials now and record the verdict."""
+    from publisher.delivery.channels import record_check
+
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        return "missing"
+    adapter = adapter_for(channel)
+    try:
+        report = adapter.check()
+    except ChannelBroken as exc:
+        from channels.base import HealthReport
+
+        report = HealthReport(status="needs_attention", reason=str(exc))
+    except ChannelError as exc:
+        log.warning("token check for %s could not run: %s", channel.slug, exc)
+        channel.health_checked_at = utcnow()
+        db.session.commit()
+        return "unknown"
+    record_check(db.session, channel, report)
+    db.session.commit()
+    return report.status
+
+
+def pending_for_channel(channel_id: int) -> list[int]:
+    return list(db.session.scalars(select(Publication.id).where(
+        Publication.channel_id == channel_id, Publication.status == "scheduled")))
+
+
+__all__ = ["check_channel", "deliver", "withdraw"]

@@ -1,0 +1,99 @@
+"""Rendering a publication for its channel: the frozen version, plus links and media."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from channels.base import MediaFile, RenderedPost
+from content_library.models import Asset
+from content_library.sanitize import html_to_text
+from content_library.search import slugify
+from publisher.delivery.models import Publication
+
+
+def idempotency_key(publication_id: int) -> str:
+    """Stable across attempts, unique across installations (salted with SECRET_KEY)."""
+    secret = current_app.config["SETTINGS"].SECRET_KEY
+    digest = hashlib.sha256(f"{secret}|publication|{publication_id}".encode()).hexdigest()[:20]
+    return f"pub-{publication_id}-{digest}"
+
+
+def article_path(content_id: int, title: str) -> str:
+    return f"/articles/{content_id}-{slugify(title)}"
+
+
+def rss_guid(content_id: int) -> str:
+    """One guid per content item, so a correction (a new version) keeps its guid."""
+    base = current_app.config["SETTINGS"].PUBLIC_BASE_URL
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    return f"tag:{host},2025:content-{content_id}"
+
+
+def words_for(pub: Publication) -> tuple[str, str, str]:
+    """Title, sanitised HTML body and summary: planned content carries its rendered words."""
+    context: dict[str, Any] = pub.render_context or {}
+    version = pub.version
+    title = context.get("title") or version.title
+    body = context.get("body_html") or version.body_html
+    summary = context.get("summary") if "summary" in context else version.summary
+    return title, body, summary or ""
+
+
+def render(session: Session, pub: Publication) -> RenderedPost:
+    base = current_app.config["SETTINGS"].PUBLIC_BASE_URL
+    title, body_html, summary = words_for(pub)
+    text = html_to_text(body_html)
+    media: tuple[MediaFile, ...] = ()
+    version = pub.version
+    if version.asset_id is not None:
+        asset = session.get(Asset, version.asset_id)
+        if asset is not None:
+            media = (
+                MediaFile(
+                    filename=asset.filename, mime=asset.mime, data=asset.data,
+                    url=f"{base}/media/{asset.id}", width=asset.width, height=asset.height,
+                ),
+            )
+    link = None
+    if pub.content.kind in ("article", "poster"):
+        link = base + article_path(pub.content_id, title)
+    extra: dict[str, Any] = {
+        "guid": rss_guid(pub.content_id),
+        "content_id": pub.content_id,
+        "version": version.number,
+        "channel_kind": pub.channel.kind,
+        "slot": pub.slot,
+        "repeats": pub.repeats,
+        "drive_id": pub.drive_id,
+    }
+    if pub.channel.kind == "loudspeaker":
+        extra["reading_text"] = reading_text_for(pub, text)
+    return RenderedPost(
+        publication_id=pub.id,
+        idempotency_key=idempotency_key(pub.id),
+        title=title,
+        text=text,
+        html=body_html,
+        summary=summary or text[:300],
+        link=link,
+        media=media,
+        language=pub.content.language,
+        priority=pub.priority,
+        tags=tuple(pub.content.tags or ()),
+        scheduled_at=pub.scheduled_at,
+        expires_at=pub.expires_at,
+        extra=extra,
+    )
+
+
+def reading_text_for(pub: Publication, text: str) -> str:
+    """The editor's correction wins; otherwise the text spelled out for reading aloud."""
+    if pub.version.reading_text and not (pub.render_context or {}).get("body_html"):
+        return pub.version.reading_text
+    from publisher.loudspeaker.reading import spell_out_text
+
+    return spell_out_text(text)

@@ -1,0 +1,105 @@
+"""Campaign planning, the pure part: playbooks, templates, recurrence, channel rules.
+
+Nothing in this package touches Flask or the database (``models.py`` aside,
+which only declares the table playbooks are stored in and is not imported
+here). Inputs and outputs are dataclasses; times are aware and returned in UTC.
+"""
+
+from publisher.planning.errors import (
+    PlanningError,
+    PlaybookInvalid,
+    RecurrenceInvalid,
+    RulesInvalid,
+    TemplateError,
+    TemplateInvalid,
+    ValidationFailed,
+)
+from publisher.planning.planner import (
+    ChannelTarget,
+    DrivePlan,
+    PlannedItem,
+    PlanNote,
+    plan_drive,
+    plan_key,
+)
+from publisher.planning.playbooks import (
+    Playbook,
+    Step,
+    load_playbooks,
+    parse_playbook,
+    playbook_from_dict,
+    playbook_to_dict,
+)
+from publisher.planning.recurrence import expand_rrule, validate_rrule
+from publisher.planning.rules import (
+    ChannelRules,
+    Conflict,
+    ProposedItem,
+    check_conflicts,
+    next_slot,
+    resolve_slot,
+    rules_from_dict,
+    rules_to_dict,
+    step_time,
+)
+from publisher.planning.templates import (
+    CampaignFacts,
+    DriveFacts,
+    RenderedTemplate,
+    Template,
+    TemplateContext,
+    check_template,
+    load_templates,
+    render_template,
+)
+from publisher.planning.vietnamese_dates import (
+    LOCAL_TZ,
+    format_date_vi,
+    format_time_range_vi,
+    format_time_vi,
+)
+
+__all__ = [
+    "LOCAL_TZ",
+    "CampaignFacts",
+    "ChannelRules",
+    "ChannelTarget",
+    "Conflict",
+    "DriveFacts",
+    "DrivePlan",
+    "PlanNote",
+    "PlannedItem",
+    "PlanningError",
+    "Playbook",
+    "PlaybookInvalid",
+    "ProposedItem",
+    "RecurrenceInvalid",
+    "RenderedTemplate",
+    "RulesInvalid",
+    "Step",
+    "Template",
+    "TemplateContext",
+    "TemplateError",
+    "TemplateInvalid",
+    "ValidationFailed",
+    "check_conflicts",
+    "check_template",
+    "expand_rrule",
+    "format_date_vi",
+    "format_time_range_vi",
+    "format_time_vi",
+    "load_playbooks",
+    "load_templates",
+    "next_slot",
+    "parse_playbook",
+    "plan_drive",
+    "plan_key",
+    "playbook_from_dict",
+    "playbook_to_dict",
+    "render_template",
+    "resolve_slot",
+    "rules_from_dict",
+    "rules_to_dict",
+    "step_time",
+    "validate_rrule",
+]

@@ -1,0 +1,122 @@
+"""Delivery through the embedded queue: dispatcher, worker and webhook, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from content_library.db import utcnow
+from jobqueue.worker import EmbeddedWorker
+from publisher.delivery.dispatch import dispatch_once
+from publisher.delivery.models import Attempt, Publication
+from tests.factories import approved_content, due_publication, webhook_channel
+from tests.fakes.receiver import Receiver
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as r:
+        yield r
+
+
+def run_pipeline(app, rounds: int = 1) -> None:
+    """Dispatch, then drain the queue in this thread, ``rounds`` times."""
+    queue = app.extensions["jobqueue"]
+    for _ in range(rounds):
+        with app.app_context():
+            dispatch_once()
+        worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
+        worker.app = app
+        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+
+
+def test_due_publication_is_delivered_once(app, db, receiver):
+    item = approved_content(db)
+    channel = webhook_channel(db, receiver.url)
+    pub = due_publication(db, item, channel)
+    db.commit()
+    run_pipeline(app, rounds=2)
+    db.expire_all()
+    row = db.get(Publication, pub.id)
+    assert row.status == "published"
+    assert row.attempts == 1
+    assert len(receiver.requests) == 1
+    sent = receiver.requests[0]
+    assert sent["signed"] is True
+    assert sent["body"]["title"] == "Hiến máu cứu người"
+    assert sent["key"] == row.external_id.removeprefix("recv-") or row.external_id
+    attempts = db.scalars(select(Attempt).where(Attempt.publication_id == pub.id)).all()
+    assert [a.outcome for a in attempts] == ["published"]
+
+
+def test_server_error_is_retried_with_backoff_then_delivered(app, db, receiver):
+    receiver.fail_next((500, "boom"), (503, "busy"))
+    item = approved_content(db)
+    channel = webhook_channel(db, receiver.url)
+    pub = due_publication(db, item, channel)
+    db.commit()
+    run_pipeline(app)
+    db.expire_all()
+    row = db.get(Publication, pub.id)
+    assert row.status == "scheduled"
+    assert row.last_error_class == "transient"
+    assert row.next_attempt_at > utcnow() + timedelta(seconds=30)  # first backoff is 60 s
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    run_pipeline(app)
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    run_pipeline(app)
+    db.expire_all()
+    row = db.get(Publication, pub.id)
+    assert row.status == "published"
+    assert row.attempts == 3
+    assert len(receiver.delivered_keys()) == 1
+
+
+def test_client_error_fails_with_the_reason(app, db, receiver):
+    receiver.fail_next((400, '{"error": "unknown campaign"}'))
+    item = approved_content(db)
+    pub = due_publication(db, item, webhook_channel(db, receiver.url))
+    db.commit()
+    run_pipeline(app)
+    db.expire_all()
+    row = db.get(Publication, pub.id)
+    assert row.status == "failed"
+    assert "HTTP 400" in row.last_error and "unknown campaign" in row.last_error
+
+
+def test_expired_publication_is_never_sent(app, db, receiver):
+    item = approved_content(db)
+    now = utcnow()
+    pub = due_publication(db, item, webhook_channel(db, receiver.url),
+                          at=now - timedelta(hours=2), expires_at=now - timedelta(minutes=1))
+    db.commit()
+    run_pipeline(app)
+    db.expire_all()
+    assert db.get(Publication, pub.id).status == "expired"
+    assert receiver.requests == []
+
+
+def test_cancelled_while_queued_is_never_sent(app, db, receiver):
+    from publisher.delivery.publications import cancel
+
+    item = approved_content(db)
+    pub = due_publication(db, item, webhook_channel(db, receiver.url))
+    db.commit()
+    with app.app_context():
+        dispatch_once()
+    db.expire_all()
+    row = db.get(Publication, pub.id)
+    assert row.status == "queued"
+    cancel(db, row)
+    db.commit()
+    queue = app.extensions["jobqueue"]
+    worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
+    worker.app = app
+    worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+    db.expire_all()
+    assert db.get(Publication, pub.id).status == "cancelled"
+    assert receiver.requests == []
