@@ -34,6 +34,7 @@ import hmac
 import json
 import logging
 import re
+import unicodedata
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ from channels.base import (
     Permanent,
     RateLimited,
     RenderedPost,
+    SettingsInvalid,
     Transient,
     Unknown,
     fingerprint,
@@ -87,6 +89,7 @@ PHOTO_MIMES = frozenset({"image/jpeg", "image/png"})
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _OBJECT_ID = re.compile(r"[0-9]+(_[0-9]+)?")
+_PAGE_ID = re.compile(r"[0-9]+")
 _TOKEN_IN_TEXT = re.compile(r"(access_token|input_token)=[^&\s\"']+")
 _TOKEN_REASONS = {
     458: "người dùng đã gỡ ứng dụng khỏi tài khoản",
@@ -108,7 +111,8 @@ def compose_message(post: RenderedPost) -> str:
     if post.media and post.link:
         # A photo post has no link preview, so the link travels in the caption.
         parts.append(post.link.strip())
-    return "\n\n".join(p for p in parts if p)
+    # Decomposed Vietnamese diacritics render badly on some phones; send the composed form.
+    return unicodedata.normalize("NFC", "\n\n".join(p for p in parts if p))
 
 
 def _usage_numbers(node: Any) -> Iterator[float]:
@@ -319,6 +323,14 @@ class FanpageAdapter(Adapter):
             # Close our own connections even when the caller forgets close().
             self._finalizer = weakref.finalize(self, self.session.close)
 
+    @classmethod
+    def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Check the settings; the Page ID must be Graph's numeric id, not the Page's name."""
+        cleaned = super().validate_settings(settings)
+        if not _PAGE_ID.fullmatch(cleaned["page_id"]):
+            raise SettingsInvalid({"page_id": "must be the numeric Page ID"})
+        return cleaned
+
     def close(self) -> None:
         """Close the HTTP session if this adapter created it."""
         if self._finalizer is not None:
@@ -438,7 +450,8 @@ class FanpageAdapter(Adapter):
                 ):
                     post_id = str(item["id"])
                     permalink = item.get("permalink_url") or _fallback_permalink(post_id)
-                    return DeliveryResult(post_id, permalink, _redact(json.dumps(item)), throttle)
+                    excerpt = self._scrub(json.dumps(item, ensure_ascii=False))
+                    return DeliveryResult(post_id, permalink, excerpt, throttle)
             paging = answer.payload.get("paging")
             next_url = paging.get("next") if isinstance(paging, Mapping) else None
             if not next_url:
@@ -530,7 +543,7 @@ class FanpageAdapter(Adapter):
         ) as exc:
             raise ChannelBroken(f"Địa chỉ Graph API không hợp lệ: {self.graph_url}") from exc
         except requests.RequestException as exc:
-            detail = _redact(f"{type(exc).__name__}: {exc}")
+            detail = self._scrub(f"{type(exc).__name__}: {exc}")
             if _nothing_sent(exc):
                 raise Transient(
                     f"Không kết nối được tới Facebook; sẽ thử lại. ({detail})", excerpt=detail
@@ -538,7 +551,7 @@ class FanpageAdapter(Adapter):
             raise _ambiguous(
                 method, f"mất kết nối hoặc quá thời gian chờ: {detail}", excerpt=detail
             ) from exc
-        excerpt = _redact(response.text[:2000])
+        excerpt = self._scrub(response.text[:2000])
         throttle = throttle_seconds(response.headers)
         try:
             payload = response.json()
@@ -556,6 +569,11 @@ class FanpageAdapter(Adapter):
                 response.status_code, payload, response.headers, method=method, excerpt=excerpt
             )
         return _Answer(payload, throttle, excerpt)
+
+    def _scrub(self, text: str) -> str:
+        """Text safe to store and show: no token, whatever form Graph echoed it in."""
+        text = _redact(text)
+        return text.replace(self._token, "***") if self._token else text
 
 
 def _check_post(post: RenderedPost, message: str) -> None:

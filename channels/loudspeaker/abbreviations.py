@@ -1,7 +1,7 @@
 """The editable abbreviation table and its expansion in the reading version.
 
 Matching is whole-word and case-sensitive ("TP." needs its dot; "Tp" is not
-"TP"), longest abbreviation first, so "UBND" never eats the start of "UBNDT".
+"TP"), longest abbreviation first, so "TP." wins over "TP" and keeps its dot out of the text.
 
 Capitalisation rule (the reading version is for the ear, so case only has to be
 sensible for the person reading it):

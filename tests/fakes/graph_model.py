@@ -1,9 +1,4 @@
-"""The Graph emulator's records (pages, tokens, posts, photos) and small helpers.
-
-Pure Python, no HTTP: :mod:`tests.fakes.graph_api` parses requests and calls
-:class:`GraphState`, which answers with plain dicts or raises :class:`GraphError`.
-Every public method takes the state's lock, so the HTTP threads may call it freely.
-"""
+"""The Graph emulator's records (pages, tokens, posts, photos) and the helpers they share."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from channels.base import ChannelBroken, Permanent, Transient, fingerprint
+from channels.base import ChannelBroken, Permanent, SettingsInvalid, Transient, fingerprint
 from channels.fanpage import FanpageAdapter, compose_message
 from tests.fakes import appsecret_proof
 from tests.unit.fanpage.conftest import JPEG, PAGE_ID, PNG, make_post, poster
@@ -103,6 +103,8 @@ def test_compose_message_is_deterministic_and_normalised():
     media_post = make_post(link="https://x.vn", media=(poster(),))
     assert compose_message(media_post).endswith("\n\nhttps://x.vn")
     assert fingerprint(compose_message(post)) == fingerprint(compose_message(post))
+    decomposed = make_post(title="Hie\u0302\u0301n ma\u0301u", text="")
+    assert compose_message(decomposed) == "Hiến máu"
 
 
 @pytest.mark.parametrize(
@@ -165,6 +167,12 @@ def test_settings_schema_marks_secrets():
         "page_id": "1001",
         "access_token": "t",
     }
+    with pytest.raises(SettingsInvalid) as caught:
+        FanpageAdapter.validate_settings({"page_id": "hoichuthapdo", "access_token": "t"})
+    assert set(caught.value.errors) == {"page_id"}
+    with pytest.raises(SettingsInvalid) as caught:
+        FanpageAdapter.validate_settings({"page_id": "1001"})
+    assert set(caught.value.errors) == {"access_token"}
     assert (FanpageAdapter.kind, FanpageAdapter.label) == ("fanpage", "Trang Facebook")
     assert FanpageAdapter.can_withdraw and FanpageAdapter.can_lookup
     assert not FanpageAdapter.idempotent
