@@ -48,9 +48,7 @@ ITEMS_LIMIT_MAX = 500
 # XML 1.0 allows tab, LF, CR and everything from U+0020 except lone surrogates and
 # U+FFFE/U+FFFF. C1 controls (U+007F-U+009F, bar NEL) are legal but "discouraged";
 # in Vietnamese text they only ever come from mis-decoded Windows-1252, so they go too.
-_NOT_XML_TEXT = re.compile(
-    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+_NOT_XML_TEXT = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LINK_SCHEMES = frozenset({"http", "https"})
 _HTML_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTES = frozenset({"href", "src"})

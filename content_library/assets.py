@@ -8,6 +8,10 @@ import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content_library.models import Asset
 
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -55,7 +59,11 @@ def process_image(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedIm
                 image = ImageOps.exif_transpose(probe)
     except AssetRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise AssetRejected(
+            "Ảnh quá lớn (quá nhiều điểm ảnh) / image has too many pixels"
+        ) from None
+    except UnidentifiedImageError:
         raise AssetRejected("Không đọc được ảnh / the file is not a readable image") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise AssetRejected(f"Ảnh bị hỏng / the image is damaged ({exc})") from None
@@ -72,6 +80,41 @@ def process_image(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedIm
         height=image.height,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def store_image(
+    session: Session,
+    raw: bytes,
+    filename: str | None,
+    *,
+    created_by: int | None,
+    max_bytes: int,
+    max_pixels: int,
+) -> tuple[Asset, bool]:
+    """Process an upload and store it once (by SHA-256); returns the asset and whether it is new.
+
+    Raises :class:`AssetRejected` with a message for the uploader.
+    """
+    image = process_image(raw, max_bytes=max_bytes, max_pixels=max_pixels)
+    existing = session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
+    if existing is not None:
+        return existing, False
+    name = (filename or "poster").replace("\\", "/").rsplit("/", 1)[-1][:150]
+    stem = name.rsplit(".", 1)[0] or "poster"
+    asset = Asset(
+        sha256=image.sha256,
+        mime=image.mime,
+        filename=f"{stem}.{EXTENSIONS[image.mime]}",
+        width=image.width,
+        height=image.height,
+        bytes=len(image.data),
+        data=image.data,
+        thumbnail=image.thumbnail,
+        created_by=created_by,
+    )
+    session.add(asset)
+    session.flush()
+    return asset, True
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -126,6 +127,10 @@ class ContentItem(Base):
     # Folded (no diacritics, lower case) title and body, for search on any database.
     search_text: Mapped[str] = mapped_column(Text, default="")
     feed_source_id: Mapped[int | None] = mapped_column(ForeignKey("feed_sources.id"))
+    # Names the item across instances: export/import match on it (publisher/transfer).
+    export_key: Mapped[str] = mapped_column(
+        String(36), unique=True, default=lambda: str(uuid.uuid4())
+    )
     source_guid: Mapped[str | None] = mapped_column(String(500))
     source_url: Mapped[str | None] = mapped_column(String(1000))
     source_name: Mapped[str | None] = mapped_column(String(300))

@@ -63,6 +63,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(metrics)
     app.register_blueprint(public)
+    from publisher.loudspeaker.views import loudspeaker
+
+    app.register_blueprint(loudspeaker)
+    from publisher.feeds.views import feeds
+
+    app.register_blueprint(feeds)
+    from publisher.planning.calendar import calendar
+
+    app.register_blueprint(calendar)
     try:
         from publisher.ui import init_ui
     except ImportError:

@@ -116,3 +116,7 @@ def tokens_create(name: str, role: str, commune: str | None) -> None:
     db.session.commit()
     click.echo(raw)
     click.echo(f"token for {name} ({role}); it is shown only this once", err=True)
+
+
+if __name__ == "__main__":
+    main()

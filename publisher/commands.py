@@ -10,8 +10,16 @@ from publisher.db import db
 
 
 def register(app: Flask) -> None:
-    for command in (seed, serve, worker, dispatch):
+    from publisher.transfer.commands import export_command, import_command
+
+    for command in (seed, serve, worker, dispatch, export_command, import_command):
         app.cli.add_command(command)
+    from publisher.feedimport.cli import feeds_group
+
+    app.cli.add_command(feeds_group)
+    from publisher.planning.cli import drives_group
+
+    app.cli.add_command(drives_group)
 
 
 @click.command("seed", help="Load communes, the 2025 plan and playbooks; --demo adds demo data.")
@@ -68,10 +76,34 @@ def worker(burst: bool) -> None:
         engine.dispose(close=False)
 
     app.extensions["after_fork"] = _after_fork
-    rq_worker = AppContextWorker(queue.queues(), connection=queue.redis)
-    rq_worker.app = app
+    _preload_jobs()
+
+    def _make_worker() -> AppContextWorker:
+        rq_worker = AppContextWorker(queue.queues(), connection=queue.redis)
+        rq_worker.app = app
+        return rq_worker
+
+    from publisher.lifecycle import run_worker
+
     click.echo(f"worker listening on {', '.join(q.name for q in queue.queues())}")
-    rq_worker.work(burst=burst, with_scheduler=False)
+    run_worker(_make_worker, burst=burst)
+
+
+def _preload_jobs() -> None:
+    """Import job code and adapters once in the parent: every work horse is a fork, and an
+    import done inside a horse is lost with it, so lazy imports would cost every job."""
+    import importlib
+
+    from sqlalchemy.orm import configure_mappers
+
+    from channels.registry import adapter_class, kinds
+
+    for module in ("publisher.delivery.pipeline", "publisher.delivery.render",
+                   "publisher.loudspeaker.reading", "publisher.feedimport.service"):
+        importlib.import_module(module)
+    for kind in kinds():
+        adapter_class(kind)
+    configure_mappers()
 
 
 @click.command("dispatch", help="Claim due publications and enqueue them (a loop; --once for one pass).")
@@ -80,7 +112,9 @@ def worker(burst: bool) -> None:
 def dispatch(once: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     from publisher.delivery.dispatch import run_dispatcher
+    from publisher.lifecycle import stop_on_signals
 
     if not once:
         click.echo(f"dispatcher ticking every {app.config['SETTINGS'].DISPATCH_TICK_SECONDS:g} s")
-    run_dispatcher(app, once=once)
+    # SIGTERM/SIGINT end the loop between ticks (a tick in progress finishes first).
+    run_dispatcher(app, once=once, stop=None if once else stop_on_signals())

@@ -32,8 +32,13 @@ def load_communes(session: Session, path: Path | None = None) -> int:
 def seed_reference(session: Session, echo: Callable[[str], None] = print) -> dict[str, int]:
     communes = load_communes(session)
     echo(f"communes: {communes}")
-    return {"communes": communes}
+    from publisher.planning.seeding import seed_plan
+
+    return {"communes": communes, **seed_plan(session, echo)}
 
 
 def seed_demo(session: Session, echo: Callable[[str], None] = print) -> dict[str, int]:
-    return {}
+    """Demo users, channels, approved content and a schedule relative to today."""
+    from publisher.demo import seed_demo as run
+
+    return run(session, echo)

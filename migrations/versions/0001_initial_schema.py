@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:54:03.067479
+Create Date: 2026-11-26 10:03:43.121207
 """
 
 from __future__ import annotations
@@ -199,18 +199,13 @@ def upgrade() -> None:
         sa.Column("approved_version_id", sa.Integer(), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("feed_source_id", sa.Integer(), nullable=True),
+        sa.Column("export_key", sa.String(length=36), nullable=False),
         sa.Column("source_guid", sa.String(length=500), nullable=True),
         sa.Column("source_url", sa.String(length=1000), nullable=True),
         sa.Column("source_name", sa.String(length=300), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", content_library.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", content_library.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["approved_version_id"],
-            ["content_versions.id"],
-            name=op.f("fk_content_items_approved_version_id_content_versions"),
-            use_alter=True,
-        ),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaigns.id"], name=op.f("fk_content_items_campaign_id_campaigns")
         ),
@@ -223,6 +218,7 @@ def upgrade() -> None:
             name=op.f("fk_content_items_feed_source_id_feed_sources"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_items")),
+        sa.UniqueConstraint("export_key", name=op.f("uq_content_items_export_key")),
         sa.UniqueConstraint(
             "feed_source_id",
             "source_guid",
@@ -270,6 +266,14 @@ def upgrade() -> None:
             "content_id", "number", name=op.f("uq_content_versions_content_id_number")
         ),
     )
+    # content_items and content_versions point at each other: the second key comes after.
+    with op.batch_alter_table("content_items", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            op.f("fk_content_items_approved_version_id_content_versions"),
+            "content_versions",
+            ["approved_version_id"],
+            ["id"],
+        )
     op.create_table(
         "publications",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -160,7 +160,7 @@ def create_drive(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     paginated=True,
     query=(
         {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
-        {"name": "commune_code", "in": "query", "schema": {"type": "string", "maxLength": 8}},
+        {"name": "commune_code", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{5}$"}},
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["planned", "confirmed", "cancelled", "done"]}},
         *PAGE_PARAMS,
     ),

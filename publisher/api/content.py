@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, request, url_for
-from sqlalchemy import select
 
-from content_library.assets import EXTENSIONS, AssetRejected, process_image
+from content_library.assets import AssetRejected, store_image
 from content_library.models import Asset, Campaign, ContentItem
 from content_library.services import (
     WorkflowError,
@@ -219,33 +218,21 @@ def upload_asset() -> tuple[dict[str, Any], int]:
     if upload is None:
         raise ValidationFailed({"file": "is required (multipart field 'file')"})
     settings = current_app.config["SETTINGS"]
-    raw = upload.stream.read(settings.ASSET_MAX_BYTES + 1)
     try:
-        image = process_image(
-            raw, max_bytes=settings.ASSET_MAX_BYTES, max_pixels=settings.ASSET_MAX_PIXELS
+        raw = upload.stream.read(settings.ASSET_MAX_BYTES + 1)
+    finally:
+        # Large uploads are spooled to a temporary file: release it now, whatever happens.
+        upload.close()
+    user = current_user()
+    try:
+        asset, created = store_image(
+            db.session, raw, upload.filename, created_by=user.id if user else None,
+            max_bytes=settings.ASSET_MAX_BYTES, max_pixels=settings.ASSET_MAX_PIXELS,
         )
     except AssetRejected as exc:
         raise ApiError(422, str(exc), errors={"file": str(exc)}) from None
-    existing = db.session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
-    if existing is not None:
-        return serialise_asset(existing), 200
-    user = current_user()
-    name = (upload.filename or "poster").rsplit("/", 1)[-1][:150]
-    stem = name.rsplit(".", 1)[0] or "poster"
-    asset = Asset(
-        sha256=image.sha256,
-        mime=image.mime,
-        filename=f"{stem}.{EXTENSIONS[image.mime]}",
-        width=image.width,
-        height=image.height,
-        bytes=len(image.data),
-        data=image.data,
-        thumbnail=image.thumbnail,
-        created_by=user.id if user else None,
-    )
-    db.session.add(asset)
     db.session.commit()
-    return serialise_asset(asset), 201
+    return serialise_asset(asset), 201 if created else 200
 
 
 @endpoint("GET", "/assets/{id}", summary="Asset metadata", permission="content:read",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from channels.base import Adapter, ChannelConfig, HealthReport, SettingsInvalid
@@ -68,6 +68,8 @@ def update_channel(
             # New credentials: give the channel another chance; held publications resume.
             channel.health_status = "ok"
             channel.health_reason = ""
+        # Check the new credentials at the dispatcher's next tick, not a day later.
+        channel.health_checked_at = None
     for name in ("name", "enabled", "rules"):
         if name in changes:
             setattr(channel, name, changes[name])
@@ -126,14 +128,21 @@ def health(channel: Channel, now: datetime | None = None) -> dict[str, Any]:
 
 
 def pause_channel(session: Session, channel_id: int, seconds: float, reason: str) -> None:
-    """Rest the channel; never shortens an existing pause."""
+    """Rest the channel; never shortens an existing pause.
+
+    One conditional UPDATE, so workers pausing the same channel at once cannot shorten
+    each other's pause (a read-then-write on a stale copy could).
+    """
     until = utcnow() + timedelta(seconds=seconds)
-    channel = session.get(Channel, channel_id, with_for_update=session.bind.dialect.name != "sqlite")
-    if channel is None:
-        return
-    if channel.paused_until is None or channel.paused_until < until:
-        channel.paused_until = until
-        channel.health_reason = reason
+    session.execute(
+        update(Channel)
+        .where(Channel.id == channel_id,
+               or_(Channel.paused_until.is_(None), Channel.paused_until < until))
+        # A flagged channel keeps its (more important) reason.
+        .values(paused_until=until, updated_at=utcnow(),
+                health_reason=case((Channel.health_status == "ok", reason),
+                                   else_=Channel.health_reason))
+    )
 
 
 def flag_channel(session: Session, channel_id: int, reason: str) -> None:
@@ -142,6 +151,21 @@ def flag_channel(session: Session, channel_id: int, reason: str) -> None:
         update(Channel)
         .where(Channel.id == channel_id)
         .values(health_status="needs_attention", health_reason=reason, updated_at=utcnow())
+    )
+    note_held(session, channel_id, reason)
+
+
+def note_held(session: Session, channel_id: int, reason: str) -> None:
+    """Say on each publication waiting for the channel why it waits: editors read those rows.
+
+    Rows to be reconciled keep their own message (an earlier call's outcome is unknown).
+    """
+    session.execute(
+        update(Publication)
+        .where(Publication.channel_id == channel_id,
+               Publication.status.in_(("scheduled", "queued")),
+               Publication.reconcile.is_(False))
+        .values(last_error=reason, last_error_class="held")
     )
 
 
@@ -155,6 +179,7 @@ def record_check(session: Session, channel: Channel, report: HealthReport) -> No
     else:
         channel.health_status = "needs_attention"
         channel.health_reason = report.reason
+        note_held(session, channel.id, report.reason)
 
 
 def held_count(session: Session, channel_id: int) -> int:

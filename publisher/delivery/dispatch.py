@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
 from content_library.db import utcnow
-from content_library.models import Campaign, ContentItem
+from content_library.models import Campaign, ContentItem, Drive
 from jobqueue.connection import JobQueue, get_queue
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
@@ -48,10 +48,15 @@ def _job_id(kind: str, pub_id: int) -> str:
 
 
 def expire_overdue(now: datetime) -> int:
-    """Rows whose deadline passed before they could go out; never sent afterwards."""
+    """Rows whose deadline passed before they could go out; never sent afterwards.
+
+    A row still to be reconciled (an earlier call may have posted) is left to the worker:
+    expiring it could hide a post that exists. ``deliver`` expires it if the lookup finds none.
+    """
     result = db.session.execute(
         update(Publication)
-        .where(Publication.status.in_(("scheduled", "queued")), Publication.expires_at <= now)
+        .where(Publication.status.in_(("scheduled", "queued")), Publication.expires_at <= now,
+               Publication.reconcile.is_(False))
         .values(status="expired", updated_at=now, lease_until=None,
                 last_error="Quá hạn trước khi gửi được / deadline passed before delivery",
                 last_error_class="expired")
@@ -73,12 +78,17 @@ def reap_leases(now: datetime) -> int:
     return result.rowcount or 0
 
 
-def _due_ids(now: datetime, limit: int) -> list[int]:
-    channel_ready = and_(
+def _channel_ready(now: datetime) -> Any:
+    """Channels that may be called now: enabled, healthy and not resting."""
+    return and_(
         Channel.enabled.is_(True),
         Channel.health_status == "ok",
         or_(Channel.paused_until.is_(None), Channel.paused_until <= now),
     )
+
+
+def _due_ids(now: datetime, limit: int) -> list[int]:
+    channel_ready = _channel_ready(now)
     stmt = (
         select(Publication.id)
         .join(Channel, Channel.id == Publication.channel_id)
@@ -93,6 +103,19 @@ def _due_ids(now: datetime, limit: int) -> list[int]:
         .order_by(Publication.next_attempt_at, Publication.id)
         .limit(limit)
     )
+    # Planned rows use shared template items (no campaign of their own): their campaign is
+    # their drive's, or, for campaign-wide reminders, the "campaign:{id}:" of their plan key.
+    paused = list(db.session.scalars(select(Campaign.id).where(Campaign.paused.is_(True))))
+    if paused:
+        paused_drives = select(Drive.id).where(Drive.campaign_id.in_(paused))
+        stmt = stmt.where(
+            or_(Publication.drive_id.is_(None), Publication.drive_id.not_in(paused_drives)),
+            *(
+                or_(Publication.plan_key.is_(None),
+                    Publication.plan_key.not_like(f"campaign:{cid}:%"))
+                for cid in paused
+            ),
+        )
     return list(db.session.scalars(stmt))
 
 
@@ -155,9 +178,13 @@ def requeue_vanished(queue: JobQueue, now: datetime, older_than: float) -> int:
     return count
 
 
-def enqueue_withdrawals(queue: JobQueue) -> int:
+def enqueue_withdrawals(queue: JobQueue, now: datetime | None = None) -> int:
+    """Withdrawals wait, like deliveries, while their channel is flagged or resting."""
     rows = db.session.scalars(
-        select(Publication.id).where(Publication.withdraw_pending.is_(True)).limit(500)
+        select(Publication.id)
+        .join(Channel, Channel.id == Publication.channel_id)
+        .where(Publication.withdraw_pending.is_(True), _channel_ready(now or utcnow()))
+        .limit(500)
     ).all()
     db.session.rollback()
     for pid in rows:
@@ -198,7 +225,7 @@ def dispatch_once(now: datetime | None = None) -> TickReport:
         if claimed < CLAIM_BATCH or failures:
             break
     report.requeued = requeue_vanished(queue, now, settings.VANISHED_JOB_SECONDS)
-    report.extra["withdrawals"] = enqueue_withdrawals(queue)
+    report.extra["withdrawals"] = enqueue_withdrawals(queue, now)
     report.extra["token_checks"] = enqueue_token_checks(queue, now, settings.TOKEN_CHECK_HOURS)
     for hook in current_app.extensions.get("dispatch_hooks", []):
         report.extra[hook.__name__] = hook(queue, now)

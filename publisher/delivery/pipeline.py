@@ -3,6 +3,13 @@
 Claim ``queued → publishing`` with a lease and a fresh attempt token; write the attempt
 row and commit *before* calling the channel, so a killed worker leaves a trace; call the
 adapter outside any transaction; record the outcome only if our token still holds.
+
+No double posts: a call whose outcome is unknown (``Unknown``, or a worker lost mid-call and
+reaped by the dispatcher) leaves the row ``unconfirmed`` with ``reconcile`` set, and the next
+attempt asks the channel (``adapter.lookup``) for a post made since ``reconcile_since`` (the
+start of the last publishing attempt) before posting again. The lease is renewed as a
+compare-and-set on our token right before every channel call, so a slow worker whose row was
+reaped and handed to another worker never posts as well.
 """
 
 from __future__ import annotations
@@ -15,12 +22,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from channels.base import (
     ChannelBroken,
     ChannelError,
     DeliveryResult,
+    HealthReport,
+    NotSupported,
     Permanent,
     RateLimited,
     Transient,
@@ -28,15 +37,19 @@ from channels.base import (
 )
 from content_library.db import utcnow
 from publisher.db import db
-from publisher.delivery.channels import adapter_for, flag_channel, pause_channel
+from publisher.delivery.channels import adapter_for, flag_channel, pause_channel, record_check
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.delivery.render import render
 
 log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+# A row only a person can settle (the channel cannot be asked) is looked at again daily.
+MANUAL_CHECK_DELAY = timedelta(days=1)
 
 
-def _finish(pub_id: int, token: str, values: dict[str, Any], *, allow_unconfirmed: bool = False) -> bool:
+def _finish(
+    pub_id: int, token: str, values: dict[str, Any], *, allow_unconfirmed: bool = False
+) -> bool:
     statuses = ("publishing", "unconfirmed") if allow_unconfirmed else ("publishing",)
     values = {**values, "lease_until": None, "updated_at": utcnow()}
     done = db.session.execute(
@@ -48,12 +61,42 @@ def _finish(pub_id: int, token: str, values: dict[str, Any], *, allow_unconfirme
     return bool(done)
 
 
-def _close_attempt(attempt_id: int, outcome: str, error: str | None = None, excerpt: str = "") -> None:
+def _close_attempt(
+    attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
+) -> None:
     db.session.execute(
         update(Attempt).where(Attempt.id == attempt_id).values(
             finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=excerpt or None
         )
     )
+
+
+def _still_mine(pub_id: int, token: str, **values: Any) -> bool:
+    """Renew our lease right before a channel call; False when the row has moved on."""
+    now = utcnow()
+    lease = current_app.config["SETTINGS"].LEASE_SECONDS
+    done = db.session.execute(
+        update(Publication)
+        .where(Publication.id == pub_id, Publication.attempt_token == token,
+               Publication.status == "publishing")
+        .values(lease_until=now + timedelta(seconds=lease), updated_at=now, **values)
+    ).rowcount
+    db.session.commit()
+    return bool(done)
+
+
+def _hold_reason(channel: Channel) -> str:
+    if channel.health_reason:
+        return channel.health_reason
+    if not channel.enabled:
+        return "Kênh đang tắt / channel disabled"
+    return "Kênh đang tạm nghỉ / channel resting"
+
+
+def _close_adapter(adapter: Any) -> None:
+    close = getattr(adapter, "close", None)
+    if callable(close):
+        close()
 
 
 def backoff(attempts: int) -> float:
@@ -86,8 +129,14 @@ def deliver(publication_id: int) -> str:
         channel.paused_until and channel.paused_until > now
     ):
         # Held, not failed: the channel needs rest or a person. The attempt is not counted.
-        _finish(pub.id, token, {"status": "scheduled", "attempts": Publication.attempts - 1,
-                                "next_attempt_at": max(now, channel.paused_until or now)})
+        # A row whose earlier call may have posted stays unconfirmed: it must be reconciled,
+        # and the dispatcher never expires an unconfirmed row.
+        values: dict[str, Any] = {"status": "unconfirmed" if pub.reconcile else "scheduled",
+                                  "attempts": Publication.attempts - 1,
+                                  "next_attempt_at": max(now, channel.paused_until or now)}
+        if not pub.reconcile:  # an unconfirmed row keeps its own message
+            values.update(last_error=_hold_reason(channel), last_error_class="held")
+        _finish(pub.id, token, values)
         db.session.commit()
         log.info("held: channel %s is %s", channel.slug, channel.health_status, extra=extra)
         return "held"
@@ -101,16 +150,20 @@ def deliver(publication_id: int) -> str:
     attempt = Attempt(publication_id=pub.id, number=pub.attempts, action=action, token=token,
                       started_at=now, worker=WORKER_NAME)
     db.session.add(attempt)
-    if not pub.reconcile_since:
+    if not pub.reconcile:
+        # Reconciliation looks for posts made since the start of the last call that may have
+        # posted: this one. Older posts with the same words belong to other publications.
         pub.reconcile_since = now
     db.session.commit()
     attempt_id = attempt.id
 
     try:
-        adapter = adapter_for(channel)
         post = render(db.session, pub)
-    except Exception as exc:  # noqa: BLE001 - rendering bugs fail the row loudly, never silently
+        adapter = adapter_for(channel)
+    except Exception as exc:  # rendering bugs fail the row loudly, never silently
         log.exception("rendering failed", extra=extra)
+        if pub.reconcile:  # an earlier call may have posted: failing would hide that post
+            return _manual_check(pub, token, attempt_id, f"render failed: {exc}")
         _close_attempt(attempt_id, "error", f"render failed: {exc}")
         _finish(pub.id, token, {"status": "failed", "last_error_class": "error",
                                 "last_error": f"Không dựng được nội dung / render failed: {exc}"})
@@ -118,43 +171,87 @@ def deliver(publication_id: int) -> str:
         return "failed"
     db.session.commit()  # end the read transaction: no transaction stays open during the call
 
-    if pub.reconcile:
-        outcome = _reconcile(pub, adapter, post, token, attempt_id)
-        if outcome is not None:
-            return outcome
+    try:
+        if pub.reconcile:
+            outcome = _reconcile(pub, channel, adapter, post, token, attempt_id)
+            if outcome is not None:
+                return outcome
+        return _publish(pub, channel, adapter, post, token, attempt_id)
+    finally:
+        _close_adapter(adapter)
+
+
+def _publish(pub: Publication, channel: Channel, adapter: Any, post: Any, token: str,
+             attempt_id: int) -> str:
+    """The irreversible call, made only while the row is still ours."""
+    if not _still_mine(pub.id, token):
+        _close_attempt(attempt_id, "lost", "the row moved on before the call (lease ran out)")
+        db.session.commit()
+        log.warning("lease lost before the channel call; not posting",
+                    extra={"publication_id": pub.id})
+        return "lost"
     try:
         result = adapter.publish(post)
     except ChannelError as exc:
         return _failed(pub, channel, token, attempt_id, exc)
-    except Exception as exc:  # noqa: BLE001 - an unexpected error may have happened mid-call
-        log.exception("adapter raised an unexpected error", extra=extra)
+    except Exception as exc:  # an unexpected error may have happened mid-call
+        log.exception("adapter raised an unexpected error", extra={"publication_id": pub.id})
         return _failed(pub, channel, token, attempt_id,
                        Unknown(f"unexpected error during the channel call: {exc!r}"))
     return _published(pub, channel, token, attempt_id, result, "published")
 
 
-def _reconcile(pub: Publication, adapter: Any, post: Any, token: str, attempt_id: int) -> str | None:
+def _manual_check(pub: Publication, token: str, attempt_id: int, reason: str,
+                  excerpt: str = "") -> str:
+    """The channel cannot tell whether the earlier call posted: a person must look."""
+    _close_attempt(attempt_id, "unknown", reason, excerpt)
+    _finish(pub.id, token, {"status": "unconfirmed", "reconcile": True,
+                            "next_attempt_at": utcnow() + MANUAL_CHECK_DELAY,
+                            "last_error_class": "unknown",
+                            "last_error": f"Cần kiểm tra thủ công trên kênh / check by hand: "
+                                          f"{reason}"})
+    db.session.commit()
+    return "unconfirmed"
+
+
+def _reconcile(pub: Publication, channel: Channel, adapter: Any, post: Any, token: str,
+               attempt_id: int) -> str | None:
     """Ask the channel whether an earlier attempt went through. None means: post now."""
     if adapter.idempotent and not adapter.can_lookup:
         return None  # the receiver dedupes by idempotency key: sending again is safe
     if not adapter.can_lookup:
-        _close_attempt(attempt_id, "unknown", "cannot look up earlier deliveries on this channel")
-        _finish(pub.id, token, {"status": "unconfirmed",
-                                "next_attempt_at": utcnow() + timedelta(days=1),
-                                "last_error": "Cần kiểm tra thủ công trên kênh / check by hand"})
-        db.session.commit()
-        return "unconfirmed"
+        return _manual_check(pub, token, attempt_id,
+                             "cannot look up earlier deliveries on this channel")
     since = (pub.reconcile_since or pub.created_at) - timedelta(minutes=5)
+    if not _still_mine(pub.id, token):
+        _close_attempt(attempt_id, "lost", "the row moved on before the lookup (lease ran out)")
+        db.session.commit()
+        return "lost"
     try:
         found = adapter.lookup(post, since)
+    except (Permanent, NotSupported) as exc:
+        # Failing the row would hide a post that may exist; guessing "absent" could post twice.
+        return _manual_check(pub, token, attempt_id, str(exc), exc.excerpt)
     except ChannelError as exc:
-        return _failed(pub, pub.channel, token, attempt_id, exc, reconciling=True)
+        return _failed(pub, channel, token, attempt_id, exc, reconciling=True)
+    except Exception as exc:  # a bug in lookup: ask again later, never post blindly
+        log.exception("lookup raised an unexpected error", extra={"publication_id": pub.id})
+        return _failed(pub, channel, token, attempt_id,
+                       Transient(f"unexpected error while looking up: {exc!r}"), reconciling=True)
     if found is not None:
-        return _published(pub, pub.channel, token, attempt_id, found, "reconciled_found")
+        return _published(pub, channel, token, attempt_id, found, "reconciled_found")
+    now = utcnow()
     _close_attempt(attempt_id, "reconciled_absent", "earlier attempt did not reach the channel")
-    db.session.commit()
+    # Settled: nothing was posted. The new call is a fresh publishing attempt; should its
+    # outcome be unknown in turn, _failed or the reaper sets ``reconcile`` again.
+    db.session.execute(
+        update(Publication)
+        .where(Publication.id == pub.id, Publication.attempt_token == token,
+               Publication.status == "publishing")
+        .values(reconcile=False, reconcile_since=now, updated_at=now)
+    )
     attempt = Attempt(publication_id=pub.id, number=pub.attempts, action="publish", token=token,
-                      started_at=utcnow(), worker=WORKER_NAME)
+                      started_at=now, worker=WORKER_NAME)
     db.session.add(attempt)
     db.session.commit()
     if pub.expires_at and pub.expires_at <= utcnow():
@@ -164,13 +261,7 @@ def _reconcile(pub: Publication, adapter: Any, post: Any, token: str, attempt_id
                                 "last_error": "Quá hạn trước khi gửi được / deadline passed"})
         db.session.commit()
         return "expired"
-    try:
-        result = adapter.publish(post)
-    except ChannelError as exc:
-        return _failed(pub, pub.channel, token, attempt.id, exc)
-    except Exception as exc:  # noqa: BLE001 - see deliver()
-        return _failed(pub, pub.channel, token, attempt.id, Unknown(f"unexpected error: {exc!r}"))
-    return _published(pub, pub.channel, token, attempt.id, result, "published")
+    return _publish(pub, channel, adapter, post, token, attempt.id)
 
 
 def _published(pub: Publication, channel: Channel, token: str, attempt_id: int,
@@ -249,21 +340,34 @@ def withdraw(publication_id: int) -> str:
     if pub is None or not pub.withdraw_pending:
         return "skipped"
     adapter = adapter_for(pub.channel)
-    external_id = pub.external_id
+    external_id, channel_id = pub.external_id, pub.channel_id
     db.session.commit()
     try:
         if external_id:
             adapter.withdraw(external_id)
     except (Transient, RateLimited, Unknown) as exc:
+        if isinstance(exc, RateLimited):
+            # The dispatcher re-enqueues withdrawals only on a ready channel: rest it.
+            pause_channel(db.session, channel_id, exc.retry_after, str(exc))
         pub.last_error = f"Gỡ bài chưa được, sẽ thử lại / withdraw failed, will retry: {exc}"
         db.session.commit()
         raise
+    except ChannelBroken as exc:
+        # The same credentials post too: flag the channel; the withdrawal waits for the fix.
+        flag_channel(db.session, channel_id, str(exc))
+        pub.last_error = (
+            f"Gỡ bài chờ kênh được sửa / withdraw held until the channel is fixed: {exc}"
+        )
+        db.session.commit()
+        return "held"
     except ChannelError as exc:
         pub.withdraw_pending = False
         pub.cancelled_at = None
         pub.last_error = f"Không gỡ được bài / could not withdraw: {exc}"
         db.session.commit()
         return "failed"
+    finally:
+        _close_adapter(adapter)
     now = utcnow()
     pub.withdraw_pending = False
     pub.status = "cancelled"
@@ -273,32 +377,30 @@ def withdraw(publication_id: int) -> str:
 
 
 def check_channel(channel_id: int) -> str:
-    """Check a channel's credentials now and record the verdict."""
-    from publisher.delivery.channels import record_check
+    """Check a channel's credentials now and record the verdict.
 
+    A passing check clears a ``needs_attention`` flag, so held publications resume; a check
+    Graph cannot answer (network, rate limit) changes nothing but the time of the check.
+    """
     channel = db.session.get(Channel, channel_id)
     if channel is None:
         return "missing"
     adapter = adapter_for(channel)
+    db.session.commit()  # no transaction stays open during the call
     try:
         report = adapter.check()
     except ChannelBroken as exc:
-        from channels.base import HealthReport
-
         report = HealthReport(status="needs_attention", reason=str(exc))
     except ChannelError as exc:
         log.warning("token check for %s could not run: %s", channel.slug, exc)
         channel.health_checked_at = utcnow()
         db.session.commit()
         return "unknown"
+    finally:
+        _close_adapter(adapter)
     record_check(db.session, channel, report)
     db.session.commit()
     return report.status
-
-
-def pending_for_channel(channel_id: int) -> list[int]:
-    return list(db.session.scalars(select(Publication.id).where(
-        Publication.channel_id == channel_id, Publication.status == "scheduled")))
 
 
 __all__ = ["check_channel", "deliver", "withdraw"]

@@ -8,10 +8,12 @@ redirect hop, which is why redirects are followed by hand. The body is streamed
 with a size cap and an overall deadline, so a hostile or broken server can
 neither exhaust memory nor hold a worker forever.
 
-DNS rebinding (a name that resolves to a public address for our check and to a
-private one for the connection) is caught after connecting: the peer address of
-the socket is checked before any of the answer is read or followed. The request
-line itself has been sent by then, which is the residual risk of a plain GET.
+Checking the name before the request is not enough on its own: with DNS
+rebinding a name resolves to a public address for the check and to a private one
+for the connection. Sessions from :func:`public_only_session` (what
+``fetch_feed`` uses unless given a session) also check the address each socket
+actually connected to, before anything is sent. Through a proxy that check does
+not apply (the peer is the proxy); the name check still does.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
 
 USER_AGENT = "campaign-publisher/0.1 (feed importer)"
 ACCEPT = (
@@ -78,9 +82,14 @@ def fetch_feed(
     """Fetch ``url`` with a conditional GET; raise :class:`FeedFetchError` on any failure.
 
     ``timeout`` is (connect, read-gap) per request; ``total_timeout`` bounds the whole
-    exchange including a body that trickles in. A session passed in is left open.
+    exchange including a body that trickles in. A session passed in is used as it is
+    and left open; make it with :func:`public_only_session` to keep the connect-time
+    address check.
     """
-    http = session if session is not None else requests.Session()
+    if session is not None:
+        http = session
+    else:
+        http = requests.Session() if allow_private else public_only_session()
     try:
         return _fetch(
             http,
@@ -121,8 +130,6 @@ def _fetch(
         check_url(current, allow_private=allow_private)
         visited.add(current)
         with _get(http, current, headers, timeout) as response:
-            if not allow_private and not _uses_proxy(http, current):
-                _check_peer(response, current)
             status = response.status_code
             if status in _REDIRECTS:
                 target = _redirect_target(response, current)
@@ -178,9 +185,11 @@ def _get(
         raise FeedFetchError(
             "Không kết nối được tới nguồn tin", f"connection failed: {url}: {exc}", transient=True
         ) from exc
+    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+        raise FeedFetchError("Địa chỉ nguồn tin không hợp lệ", f"invalid URL {url}: {exc}") from exc
     except requests.exceptions.RequestException as exc:
         raise FeedFetchError(
-            "Địa chỉ nguồn tin không hợp lệ", f"request refused: {url}: {exc}"
+            "Nguồn tin trả lời không đúng giao thức HTTP", f"bad response from {url}: {exc}"
         ) from exc
 
 
@@ -196,7 +205,7 @@ def _redirect_target(response: requests.Response, current: str) -> str:
 
 def _http_error(status: int, url: str) -> FeedFetchError:
     detail = f"HTTP {status} from {url}"
-    if status == 404 or status == 410:
+    if status in (404, 410):
         return FeedFetchError(f"Không tìm thấy nguồn tin (HTTP {status})", detail)
     if status in (401, 403):
         return FeedFetchError(f"Nguồn tin từ chối truy cập (HTTP {status})", detail)
@@ -314,23 +323,51 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         )
 
 
-def _uses_proxy(http: requests.Session, url: str) -> bool:
-    # Through a proxy the socket's peer is the proxy, not the feed's host, so the
-    # peer check would judge the wrong machine; the resolution check still applies.
-    settings = http.merge_environment_settings(url, {}, None, None, None)
-    return requests.utils.select_proxy(url, settings.get("proxies") or {}) is not None
-
-
-def _check_peer(response: requests.Response, url: str) -> None:
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is None:
-        return
+def _refuse_private_peer(sock: socket.socket, host: str) -> None:
     try:
         peer = ipaddress.ip_address(sock.getpeername()[0])
     except (OSError, ValueError):
-        return
+        return  # not an IP socket; the name check already ran
     if is_blocked_address(peer):
-        raise FeedFetchError(
-            "Địa chỉ nội bộ bị chặn", f"{url} connected to non-public address {peer}"
-        )
+        sock.close()
+        # Not an OSError, so urllib3 and requests let it through unchanged.
+        raise FeedFetchError("Địa chỉ nội bộ bị chặn", f"{host} connected to non-public {peer}")
+
+
+class _PublicOnlyHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_private_peer(self.sock, self.host)
+
+
+class _PublicOnlyHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        # The TLS handshake has happened, the request has not been sent.
+        super().connect()
+        _refuse_private_peer(self.sock, self.host)
+
+
+class _PublicOnlyHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _PublicOnlyHTTPConnection
+
+
+class _PublicOnlyHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _PublicOnlyHTTPSConnection
+
+
+class _PublicOnlyAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PublicOnlyHTTPPool,
+            "https": _PublicOnlyHTTPSPool,
+        }
+
+
+def public_only_session() -> requests.Session:
+    """A session whose direct connections refuse non-public peer addresses."""
+    session = requests.Session()
+    adapter = _PublicOnlyAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -24,8 +24,12 @@ RSS2 = """<?xml version="1.0" encoding="UTF-8"?>
     <title>Hơn 300 đơn vị máu trong ngày &lt;b&gt;Chủ nhật Đỏ&lt;/b&gt;</title>
     <link>/xa-hoi/hon-300-don-vi-mau-123.html</link>
     <guid isPermaLink="false">bao-lc-123</guid>
-    <description><![CDATA[<a href="/x"><img src="/anh/thumb-123.jpg"></a>Sáng 20/12, tại Trung tâm Văn hóa tỉnh&hellip;]]></description>
-    <content:encoded><![CDATA[<p style="color:red" onclick="alert(1)">Sáng 20/12 <a href="/tin/1">tin</a></p><script>alert(2)</script><img src="anh/to.jpg" onerror="alert(3)"><a href="javascript:alert(4)">x</a>]]></content:encoded>
+    <description><![CDATA[<a href="/x"><img src="/anh/thumb-123.jpg"></a>
+      Sáng 20/12, tại Trung tâm Văn hóa tỉnh&hellip;]]></description>
+    <content:encoded><![CDATA[
+      <p style="color:red" onclick="alert(1)">Sáng 20/12 <a href="/tin/1">tin</a></p>
+      <script>alert(2)</script><img src="anh/to.jpg" onerror="alert(3)">
+      <a href="javascript:alert(4)">x</a>]]></content:encoded>
     <pubDate>Fri, 20 Dec 2024 07:30:00 +0700</pubDate>
     <dc:creator>Thu Hà</dc:creator>
     <media:thumbnail url="/anh/media-123.jpg"/>
@@ -57,7 +61,9 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
     <updated>2025-04-07T08:00:00+07:00</updated>
     <author><name>Phòng Truyền thông</name></author>
     <summary type="text">Người hiến máu từ 18 đến 60 tuổi &lt;đủ sức khỏe&gt;.</summary>
-    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Cân nặng tối thiểu 45 kg với nam, 42 kg với nữ. <img src="img/a.png"/></p></div></content>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">
+      <p>Cân nặng tối thiểu 45 kg với nam, 42 kg với nữ. <img src="img/a.png"/></p>
+    </div></content>
   </entry>
 </feed>"""
 
@@ -73,7 +79,8 @@ RSS1 = """<?xml version="1.0"?>
 RSS091 = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="0.91"><channel><title>Cũ</title><link>https://cu.vn/</link>
 <description>d</description><language>vi</language>
-<item><title>Mục RSS 0.91</title><link>https://cu.vn/1</link><description>Tóm tắt</description></item>
+<item><title>Mục RSS 0.91</title><link>https://cu.vn/1</link>
+<description>Tóm tắt</description></item>
 </channel></rss>"""
 
 
@@ -150,7 +157,9 @@ def test_everything_comes_out_nfc():
 
 
 def test_entity_encoded_script_in_a_title_leaves_no_markup():
-    text = RSS091.replace("Mục RSS 0.91", "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;Tin")
+    text = RSS091.replace(
+        "Mục RSS 0.91", "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;Tin"
+    )
     (entry,) = _parse(text).entries
     assert "<" not in entry.title
     assert entry.title.endswith("Tin")

@@ -125,7 +125,9 @@ def test_item_without_enclosure_has_none():
 
 def test_pub_dates_carry_a_numeric_vietnam_zone():
     summer = item(2, published_at=datetime(2025, 6, 14, 1, 0, tzinfo=UTC))
-    other_zone = item(3, published_at=datetime(2025, 4, 7, 9, 0, tzinfo=timezone(timedelta(hours=9))))
+    other_zone = item(
+        3, published_at=datetime(2025, 4, 7, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+    )
     chan = _channel_el(render_feed(channel(), [item(1), summer, other_zone]))
     for el in chan.findall("item"):
         text = el.findtext("pubDate")

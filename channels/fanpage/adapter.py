@@ -1,31 +1,4 @@
-"""The Facebook Page adapter: posts through the Graph API over plain HTTP.
-
-Errors from Graph become the typed errors of :mod:`channels.base`:
-
-==========================================  ===========================================
-Graph answer                                raised
-==========================================  ===========================================
-1, 2, HTTP 5xx, non-JSON, network failure   ``Transient`` on GET/DELETE; ``Unknown`` on
-after the request left                      POST (the post may exist: reconcile first)
-connect timeout, connection refused         ``Transient`` (nothing was sent)
-4, 17 (app / user limits)                   ``RateLimited``, 10 minutes by default
-32, 613, 80000–80014 (page / BUC limits)    ``RateLimited``, 1 hour by default
-368 (blocked for policy)                    ``RateLimited``, 6 hours
-102, 190 (any subcode)                      ``ChannelBroken``: re-authorise the Page
-10, 200–299 (permission missing)            ``ChannelBroken`` (see below)
-100 about ``appsecret_proof``               ``ChannelBroken``: the app secret is wrong
-100 (33), 104, 324/1366046, 506, others     ``Permanent``
-==========================================  ===========================================
-
-Permission errors (10, 200–299) are raised as ``ChannelBroken`` rather than
-``Permanent``: a missing permission belongs to the Page's token, not to one post, so
-every later post on the channel would fail the same way. Holding the channel until an
-admin grants the permission again keeps the posts instead of failing them one by one.
-
-``RateLimited.retry_after`` is Graph's ``estimated_time_to_regain_access`` when the
-``X-Business-Use-Case-Usage`` header gives one, else the longer of the default above
-and what the usage headers imply (:func:`throttle_seconds`).
-"""
+"""The Facebook Page adapter: posts, looks up, withdraws and checks over plain HTTP."""
 
 from __future__ import annotations
 
@@ -34,17 +7,14 @@ import hmac
 import json
 import logging
 import re
-import unicodedata
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
-from zoneinfo import ZoneInfo
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from channels.base import (
     Adapter,
@@ -56,213 +26,27 @@ from channels.base import (
     MediaFile,
     NotSupported,
     Permanent,
-    RateLimited,
     RenderedPost,
     SettingsInvalid,
     Transient,
     Unknown,
     fingerprint,
 )
+from channels.fanpage.errors import _ambiguous, _nothing_sent, _redact, classify_error
+from channels.fanpage.health import _health_from
+from channels.fanpage.message import _check_post, _upload, compose_message
+from channels.fanpage.usage import throttle_seconds
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_GRAPH_VERSION = "v25.0"
-# App and user limits are rolling one-hour windows that recover gradually; Page and
-# business-use-case limits recover slower, and a policy block lasts hours.
-APP_LIMIT_RETRY = 600.0
-PAGE_LIMIT_RETRY = 3600.0
-POLICY_BLOCK_RETRY = 6 * 3600.0
-# Usage above SOFT_THROTTLE_FROM percent slows us linearly up to SOFT_THROTTLE_MAX seconds;
-# at 100 % Graph refuses calls, so rest for the announced time or FULL_THROTTLE.
-SOFT_THROTTLE_FROM = 80.0
-SOFT_THROTTLE_MAX = 300.0
-FULL_THROTTLE = 3600.0
 # Graph stamps the post when it stored it; our clock and its may differ by minutes.
 LOOKUP_MARGIN_SECONDS = 300
 LOOKUP_MAX_PAGES = 10
-EXPIRY_WARNING_DAYS = 7
-REQUIRED_SCOPES = ("pages_manage_posts", "pages_read_engagement")
-MAX_MESSAGE_CHARS = 63206
-MAX_PHOTO_BYTES = 4 * 1024 * 1024
-PHOTO_MIMES = frozenset({"image/jpeg", "image/png"})
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _OBJECT_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 _PAGE_ID = re.compile(r"[0-9]+")
-_TOKEN_IN_TEXT = re.compile(r"(access_token|input_token)=[^&\s\"']+")
-_TOKEN_REASONS = {
-    458: "người dùng đã gỡ ứng dụng khỏi tài khoản",
-    459: "tài khoản quản trị đang bị Facebook tạm khoá (checkpoint)",
-    460: "mật khẩu tài khoản quản trị đã thay đổi",
-    463: "mã truy cập đã hết hạn",
-    464: "tài khoản quản trị chưa được xác minh",
-    467: "mã truy cập đã bị vô hiệu (tài khoản đã đăng xuất)",
-    492: "tài khoản cấp mã không còn vai trò quản trị trên Trang",
-}
-
-
-def compose_message(post: RenderedPost) -> str:
-    """The text sent to Facebook: title, a blank line, the text, and the link when posting media.
-
-    Deterministic, so :meth:`FanpageAdapter.lookup` can find the post again by its fingerprint.
-    """
-    parts = [post.title.strip(), post.text.replace("\r\n", "\n").strip()]
-    if post.media and post.link:
-        # A photo post has no link preview, so the link travels in the caption.
-        parts.append(post.link.strip())
-    # Decomposed Vietnamese diacritics render badly on some phones; send the composed form.
-    return unicodedata.normalize("NFC", "\n\n".join(p for p in parts if p))
-
-
-def _usage_numbers(node: Any) -> Iterator[float]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key != "estimated_time_to_regain_access":
-                yield from _usage_numbers(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _usage_numbers(item)
-    elif isinstance(node, int | float) and not isinstance(node, bool):
-        yield float(node)
-
-
-def _header_json(headers: Mapping[str, str], name: str) -> Any:
-    for key, value in headers.items():
-        if key.lower() == name:
-            try:
-                return json.loads(value)
-            except ValueError:
-                return None
-    return None
-
-
-def usage_percent(headers: Mapping[str, str]) -> float:
-    """The highest percentage in X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage."""
-    names = ("x-app-usage", "x-page-usage", "x-business-use-case-usage")
-    return max((n for h in names for n in _usage_numbers(_header_json(headers, h))), default=0.0)
-
-
-def regain_seconds(headers: Mapping[str, str]) -> float:
-    """Graph's ``estimated_time_to_regain_access`` (minutes) in seconds; 0 when absent."""
-    minutes = 0.0
-
-    def walk(node: Any) -> None:
-        nonlocal minutes
-        if isinstance(node, Mapping):
-            value = node.get("estimated_time_to_regain_access")
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                minutes = max(minutes, float(value))
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(_header_json(headers, "x-business-use-case-usage"))
-    return minutes * 60
-
-
-def throttle_seconds(headers: Mapping[str, str]) -> float:
-    """How long the channel should rest after an answer with these usage headers."""
-    percent = usage_percent(headers)
-    soft = 0.0
-    if percent > SOFT_THROTTLE_FROM:
-        share = min(1.0, (percent - SOFT_THROTTLE_FROM) / (100.0 - SOFT_THROTTLE_FROM))
-        soft = round(SOFT_THROTTLE_MAX * share, 1)
-    regain = regain_seconds(headers)
-    if regain > 0:
-        return max(regain, soft)
-    if percent >= 100:
-        return FULL_THROTTLE
-    return soft
-
-
-def _redact(text: str) -> str:
-    return _TOKEN_IN_TEXT.sub(r"\1=***", text)
-
-
-def _ambiguous(method: str, what: str, **kwargs: Any) -> ChannelError:
-    """Transient when repeating is harmless; Unknown for a POST that may have taken effect."""
-    if method == "POST":
-        return Unknown(
-            f"Không rõ Facebook đã đăng bài hay chưa ({what}); cần đối chiếu trước khi đăng lại.",
-            **kwargs,
-        )
-    return Transient(f"Facebook tạm thời không trả lời được ({what}); sẽ thử lại.", **kwargs)
-
-
-def classify_error(
-    status: int, payload: Any, headers: Mapping[str, str], *, method: str, excerpt: str = ""
-) -> ChannelError:
-    """The typed error for a Graph error answer (see the module's table)."""
-    error = payload.get("error") if isinstance(payload, Mapping) else None
-    if not isinstance(error, Mapping):
-        if status >= 500 or status < 400:
-            return _ambiguous(method, f"HTTP {status}", excerpt=excerpt, code=str(status))
-        return Permanent(f"Facebook từ chối yêu cầu (HTTP {status}).", excerpt=excerpt)
-    code = error.get("code") if isinstance(error.get("code"), int) else -1
-    subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
-    code_text = f"{code}/{subcode}" if subcode else str(code)
-    graph_text = str(error.get("message") or "")
-    if error.get("error_user_msg"):
-        graph_text += f" — {error.get('error_user_title') or ''} {error['error_user_msg']}".rstrip()
-    kwargs: dict[str, Any] = {"excerpt": excerpt, "code": code_text}
-
-    def text(reason: str) -> str:
-        return f"{reason} [Facebook {code_text}: {graph_text}]"
-
-    if code in (4, 17, 32, 613) or 80000 <= code <= 80014:
-        default = APP_LIMIT_RETRY if code in (4, 17) else PAGE_LIMIT_RETRY
-        regain = regain_seconds(headers)
-        wait = regain if regain > 0 else max(default, throttle_seconds(headers))
-        minutes = max(1, round(wait / 60))
-        reason = f"Facebook giới hạn số lần gọi; tạm dừng khoảng {minutes} phút rồi thử lại."
-        return RateLimited(text(reason), retry_after=wait, **kwargs)
-    if code == 368:
-        reason = (
-            "Trang đang bị Facebook tạm chặn đăng bài vì cho là vi phạm chính sách; "
-            f"tạm dừng kênh khoảng {round(POLICY_BLOCK_RETRY / 3600)} giờ."
-        )
-        return RateLimited(text(reason), retry_after=POLICY_BLOCK_RETRY, **kwargs)
-    if code in (102, 190):
-        why = _TOKEN_REASONS.get(subcode or 0, "mã truy cập không hợp lệ")
-        return ChannelBroken(
-            text(f"Mã truy cập của Trang không dùng được: {why}; cần cấp lại quyền."), **kwargs
-        )
-    if code == 10 or 200 <= code <= 299:
-        reason = "Ứng dụng thiếu quyền đăng hoặc đọc bài trên Trang; cần cấp lại quyền."
-        return ChannelBroken(text(reason), **kwargs)
-    if code == 100 and "appsecret_proof" in graph_text:
-        reason = (
-            "Khoá bí mật ứng dụng (app secret) không khớp với mã truy cập; cần sửa cấu hình kênh."
-        )
-        return ChannelBroken(text(reason), **kwargs)
-    if code == 100 and subcode == 33:
-        return Permanent(
-            text("Bài viết hoặc Trang không tồn tại hoặc không truy cập được."), **kwargs
-        )
-    if code == 506:
-        return Permanent(text("Facebook từ chối vì trùng nội dung với bài vừa đăng."), **kwargs)
-    if code == 104:
-        return Permanent(text("Yêu cầu thiếu mã truy cập."), **kwargs)
-    if code == 324 or subcode == 1366046:
-        return Permanent(text("Ảnh không hợp lệ: cần JPEG hoặc PNG dưới 4 MB."), **kwargs)
-    if code in (1, 2) or error.get("is_transient") is True or status >= 500:
-        return _ambiguous(method, f"lỗi {code_text}: {graph_text}", **kwargs)
-    return Permanent(text("Facebook từ chối yêu cầu."), **kwargs)
-
-
-def _nothing_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly never reached Graph (refused, connect timeout, DNS)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-    return False
 
 
 @dataclass(frozen=True)
@@ -576,25 +360,6 @@ class FanpageAdapter(Adapter):
         return text.replace(self._token, "***") if self._token else text
 
 
-def _check_post(post: RenderedPost, message: str) -> None:
-    """Refuse, before any call, what Facebook would refuse anyway."""
-    if not message and not post.link and not post.media:
-        raise Permanent("Bài đăng không có nội dung.")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise Permanent(
-            f"Bài đăng dài {len(message)} ký tự, vượt giới hạn {MAX_MESSAGE_CHARS} của Facebook."
-        )
-    for item in post.media:
-        if item.mime not in PHOTO_MIMES:
-            raise Permanent(f"Ảnh {item.filename} phải là JPEG hoặc PNG (đang là {item.mime}).")
-        if not item.data or len(item.data) > MAX_PHOTO_BYTES:
-            raise Permanent(f"Ảnh {item.filename} rỗng hoặc lớn hơn 4 MB.")
-
-
-def _upload(item: MediaFile) -> tuple[str, bytes, str]:
-    return (item.filename or "poster", item.data, item.mime)
-
-
 def _id_of(answer: _Answer, *keys: str) -> str:
     for key in keys:
         value = answer.payload.get(key)
@@ -609,64 +374,3 @@ def _id_of(answer: _Answer, *keys: str) -> str:
 
 def _fallback_permalink(post_id: str) -> str:
     return f"https://www.facebook.com/{post_id}"
-
-
-def _when(value: Any) -> datetime | None:
-    """A Graph unix time as an aware UTC datetime; None for 0 (never) or junk."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
-    return None
-
-
-def _expiry_reason(what: str, moment: datetime, now: datetime) -> str | None:
-    left = moment - now
-    local = moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
-    if left.total_seconds() <= 0:
-        return f"{what} đã hết hạn lúc {local}; cần cấp lại quyền."
-    if left.days < EXPIRY_WARNING_DAYS:
-        span = f"{left.days} ngày" if left.days >= 1 else "chưa đầy 1 ngày"
-        return f"{what} sẽ hết hạn sau {span} (lúc {local}); cần cấp lại quyền trước hạn."
-    return None
-
-
-def _health_from(data: Mapping[str, Any], page_id: str, now: datetime) -> HealthReport:
-    """Judge a ``debug_token`` answer for the Page we post to."""
-    scopes = [str(s) for s in data.get("scopes") or []]
-    expires = _when(data.get("expires_at"))
-    data_expires = _when(data.get("data_access_expires_at"))
-    soonest = min((m for m in (expires, data_expires) if m is not None), default=None)
-    error = data.get("error") if isinstance(data.get("error"), Mapping) else {}
-    details = {
-        "is_valid": bool(data.get("is_valid")),
-        "type": data.get("type"),
-        "profile_id": data.get("profile_id"),
-        "app_id": data.get("app_id"),
-        "scopes": scopes,
-        "expires_at": expires.isoformat() if expires else None,
-        "data_access_expires_at": data_expires.isoformat() if data_expires else None,
-        "error": error.get("message"),
-    }
-    reasons: list[str] = []
-    if not data.get("is_valid"):
-        why = f" ({error['message']})" if error.get("message") else ""
-        reasons.append(f"Mã truy cập không hợp lệ hoặc đã bị thu hồi{why}; cần cấp lại quyền.")
-    else:
-        kind = data.get("type")
-        if kind and kind != "PAGE":
-            reasons.append(f"Đây không phải mã truy cập của Trang (loại {kind}).")
-        profile = str(data.get("profile_id") or "")
-        if profile != page_id:
-            reasons.append(
-                f"Mã truy cập thuộc Trang {profile or 'không rõ'}, không phải Trang {page_id} "
-                "đã cấu hình."
-            )
-        missing = [s for s in REQUIRED_SCOPES if s not in scopes]
-        if missing:
-            reasons.append(f"Mã truy cập thiếu quyền {', '.join(missing)}; cần cấp lại quyền.")
-        for what, moment in (("Mã truy cập", expires), ("Quyền truy cập dữ liệu", data_expires)):
-            reason = _expiry_reason(what, moment, now) if moment else None
-            if reason:
-                reasons.append(reason)
-    if reasons:
-        return HealthReport("needs_attention", " ".join(reasons), soonest, details)
-    return HealthReport("ok", "", soonest, details)

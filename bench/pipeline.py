@@ -1,0 +1,302 @@
+"""End-to-end delivery throughput, bare RQ throughput on the same workers, lag and memory.
+
+Runs on this machine's PostgreSQL (TEST_DATABASE_URL, a throwaway database) and a
+private redis-server; workers and the dispatcher are real `publisher` processes; the
+webhook receiver is a loopback HTTP server. Prints the figures; asserts nothing.
+
+    python bench/pipeline.py [--publications 2000] [--workers 2] [--steady-seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from datetime import timedelta  # noqa: E402
+
+import psycopg  # noqa: E402
+from rq import Queue  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from content_library.db import utcnow  # noqa: E402
+from tests.factories import approved_content, webhook_channel  # noqa: E402
+from tests.fakes.receiver import Receiver  # noqa: E402
+from tests.services import PrivateRedis, cli_env, start_cli, stop_process  # noqa: E402
+
+SECRET = "bench-secret-key-0123456789abcdef"
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of a process and its children that are alive now (MB)."""
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    total = int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return total
+
+
+class MemoryWatch:
+    """Samples VmRSS of processes (and their children) every 100 ms; keeps the peak."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, float] = {}
+        self.targets: dict[str, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def watch(self, name: str, pid: int) -> None:
+        self.targets[name] = pid
+
+    def _rss(self, pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except (FileNotFoundError, ProcessLookupError):
+            return 0.0
+        return 0.0
+
+    def _children(self, pid: int) -> list[int]:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as fh:
+                return [int(x) for x in fh.read().split()]
+        except FileNotFoundError:
+            return []
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            for name, pid in list(self.targets.items()):
+                rss = self._rss(pid)
+                for child in self._children(pid):
+                    # A work horse is a fork: count it on its own, it shares the parent's pages.
+                    rss = max(rss, self._rss(child))
+                self.peaks[name] = max(self.peaks.get(name, 0.0), rss)
+            self.stop.wait(0.1)
+
+    def __enter__(self) -> MemoryWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def make_database() -> str:
+    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"publisher_bench_{secrets.token_hex(3)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + "/" + name, base, name
+
+
+def drop_database(base: str, name: str) -> None:
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--publications", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--steady-seconds", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=5.0)
+    args = parser.parse_args()
+
+    from publisher import create_app
+    from publisher.db import db
+    from publisher.delivery.models import Publication
+    from publisher.delivery.publications import schedule
+    from publisher.migrate import upgrade
+    from publisher.seed import load_communes
+
+    url, base, name = make_database()
+    redis_server = PrivateRedis().start()
+    receiver = Receiver().start()
+    tmp = Path(tempfile.mkdtemp(prefix="publisher-bench-"))
+    prefix = "bench"
+    settings = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "SECRET_KEY": SECRET,
+                "QUEUE_PREFIX": prefix, "PUBLIC_BASE_URL": "http://publisher.test",
+                "DISPATCH_TICK_SECONDS": "1"}
+    app = create_app({**settings, "INSTANCE_PATH": str(tmp)})
+    env = cli_env(**settings)
+    processes = []
+    try:
+        with app.app_context():
+            upgrade(app)
+            load_communes(db.session)
+            item = approved_content(db.session)
+            channel = webhook_channel(db.session, receiver.url)
+            db.session.commit()
+            item_id, channel_id = item.id, channel.id
+
+        def count_published() -> int:
+            with app.app_context():
+                n = db.session.scalar(select(func.count()).select_from(Publication)
+                                      .where(Publication.status == "published"))
+                db.session.rollback()
+                return n or 0
+
+        with MemoryWatch() as memory:
+            # 1. The pipeline: N publications due at once, one dispatcher, W workers.
+            with app.app_context():
+                due = utcnow() - timedelta(seconds=1)
+                for _ in range(args.publications):
+                    schedule(db.session, content_id=item_id, channel_id=channel_id,
+                             scheduled_at=due)
+                db.session.commit()
+            workers = [start_cli(["worker"], env, tmp / f"worker-{i}.log")
+                       for i in range(args.workers)]
+            processes += workers
+            for i, w in enumerate(workers):
+                memory.watch(f"worker-{i}", w.pid)
+            time.sleep(2)  # workers connected and idle before the clock starts
+            started = time.perf_counter()
+            dispatcher = start_cli(["dispatch"], env, tmp / "dispatch.log")
+            processes.append(dispatcher)
+            memory.watch("dispatcher", dispatcher.pid)
+            while count_published() < args.publications:
+                time.sleep(0.2)
+            pipeline_seconds = time.perf_counter() - started
+            pipeline_rate = args.publications / pipeline_seconds
+
+            # 2. Bare RQ on the same workers: no-op jobs.
+            stop_process(dispatcher)
+            processes.remove(dispatcher)
+            queue = Queue(f"{prefix}-deliveries", connection=app.extensions["jobqueue"].redis)
+            started = time.perf_counter()
+            for _ in range(args.publications):
+                queue.enqueue("os.getpid", result_ttl=0)
+            while queue.count or queue.started_job_registry.count:
+                time.sleep(0.05)
+            noop_seconds = time.perf_counter() - started
+            noop_rate = args.publications / noop_seconds
+
+            # 3. Steady load: publications falling due at a steady rate; lag = published - scheduled.
+            dispatcher = start_cli(["dispatch"], env, tmp / "dispatch-2.log")
+            processes.append(dispatcher)
+            memory.watch("dispatcher", dispatcher.pid)
+            web_port = _start_web(env, tmp, processes, memory)
+            total = int(args.steady_seconds * args.rate)
+            begin = utcnow() + timedelta(seconds=3)
+            with app.app_context():
+                ids = [schedule(db.session, content_id=item_id, channel_id=channel_id,
+                                scheduled_at=begin + timedelta(seconds=i / args.rate)).id
+                       for i in range(total)]
+                db.session.commit()
+            _poll_web_while(web_port, lambda: count_published() < args.publications + total)
+            with app.app_context():
+                rows = db.session.execute(
+                    select(Publication.scheduled_at, Publication.published_at)
+                    .where(Publication.id.in_(ids))
+                ).all()
+            lags = sorted((p - s).total_seconds() for s, p in rows)
+            p95 = lags[int(0.95 * (len(lags) - 1))]
+
+        embedded_peak = _embedded_memory(tmp)
+        print(f"publications due at once:       {args.publications} with {args.workers} workers")
+        print(f"pipeline throughput:            {pipeline_rate:8.1f} publications/s "
+              f"({pipeline_seconds:.1f} s)")
+        print(f"bare RQ no-op throughput:       {noop_rate:8.1f} jobs/s ({noop_seconds:.1f} s)")
+        print(f"ratio pipeline / bare RQ:       {pipeline_rate / noop_rate:8.2f}   (goal >= 0.5)")
+        print(f"steady load:                    {total} publications at {args.rate:g}/s")
+        print(f"lag p50 / p95 / max:            {statistics.median(lags):.2f} s / {p95:.2f} s / "
+              f"{lags[-1]:.2f} s   (goal p95 <= 10 s)")
+        for name_, peak in sorted(memory.peaks.items()):
+            print(f"peak RSS {name_:<22} {peak:8.1f} MB   (goal < 150 MB)")
+        print(f"peak RSS embedded single process {embedded_peak:6.1f} MB   (goal < 250 MB)")
+        print(f"receiver: {len(receiver.requests)} requests, "
+              f"{len(receiver.delivered_keys())} distinct keys")
+    finally:
+        for process in processes:
+            stop_process(process)
+        receiver.stop()
+        redis_server.stop()
+        app.extensions["db"]["engine"].dispose()
+        drop_database(base, name)
+
+
+def _start_web(env: dict[str, str], tmp: Path, processes: list, memory: MemoryWatch) -> int:
+    import subprocess
+
+    from tests.services import free_port
+
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+         "publisher:create_app()"],
+        env=env, cwd=ROOT, stdout=open(tmp / "web.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        start_new_session=True,
+    )
+    processes.append(web)
+    memory.watch("web (gunicorn worker)", web.pid)
+    return port
+
+
+def _poll_web_while(port: int, busy) -> None:  # noqa: ANN001
+    """Keep the web process busy with API-like reads while the steady load runs."""
+    import requests
+
+    session = requests.Session()
+    while busy():
+        for path in ("/healthz", "/readyz", "/metrics"):
+            try:
+                session.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+            except requests.RequestException:
+                time.sleep(0.2)
+        time.sleep(0.2)
+    session.close()
+
+
+def _embedded_memory(tmp: Path) -> float:
+    """Peak RSS of `publisher serve` in embedded mode (SQLite, in-process queue) under load."""
+    import subprocess
+
+    import requests
+
+    from tests.services import free_port
+
+    port = free_port()
+    env = cli_env(SECRET_KEY=SECRET, INSTANCE_PATH=str(tmp / "embedded"),
+                  DISPATCH_TICK_SECONDS="1")
+    subprocess.run([sys.executable, "-m", "publisher.cli", "db", "upgrade"], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "publisher.cli", "seed", "--demo"], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    server = start_cli(["serve", "--port", str(port)], env, tmp / "embedded.log")
+    peak = 0.0
+    try:
+        session = requests.Session()
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            for path in ("/healthz", "/metrics", "/api/v1/openapi.json"):
+                try:
+                    session.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+                except requests.RequestException:
+                    time.sleep(0.3)
+            peak = max(peak, peak_rss_mb(server.pid))
+            if time.monotonic() > deadline - 30 and peak:
+                break
+        session.close()
+    finally:
+        stop_process(server)
+    return peak
+
+
+if __name__ == "__main__":
+    main()

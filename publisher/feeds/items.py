@@ -1,0 +1,248 @@
+"""A channel's feed read from the database: a cheap state probe, and the items themselves.
+
+Every request runs :func:`feed_state` (one small aggregate query); only when its
+``version`` is new does :func:`feed_items` load the publications, which the view then
+renders once and keeps (see :mod:`publisher.feeds.cache`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from channels.portal_rss import Enclosure, FeedChannel, FeedItem
+from content_library.models import Asset, Campaign, ContentItem
+from content_library.sanitize import html_to_text, sanitize_html
+from publisher.delivery.models import Channel, Publication
+from publisher.delivery.render import article_path, rss_guid, words_for
+
+# "cancelled" is in the probe so that a withdrawal (published → cancelled) moves the version.
+PROBED_STATUSES = ("published", "cancelled")
+SUMMARY_CHARS = 300
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What one request needs to know before deciding whether anything must be rendered."""
+
+    channel_id: int
+    kind: str
+    enabled: bool
+    # Changes whenever anything the feed shows may have changed: the cache key.
+    version: tuple[Any, ...]
+    # Newest change to the feed's items (publication, correction, withdrawal) or to the
+    # channel itself; never the clock, so two identical requests get identical headers.
+    modified_at: datetime
+
+
+@functools.cache
+def state_statement() -> Select[Any]:
+    # Built once: the probe runs on every feed request, so it stays a single statement
+    # with one bound parameter. Grouping by the primary key lets PostgreSQL return the
+    # channel's other columns (they depend on it); SQLite allows it anyway.
+    pub, item, campaign = Publication, ContentItem, Campaign
+    return (
+        select(
+            Channel.id,
+            Channel.kind,
+            Channel.enabled,
+            Channel.updated_at,
+            func.count(pub.id),
+            func.max(pub.id),
+            func.max(pub.updated_at),
+            func.max(pub.published_at),
+            func.max(pub.withdrawn_at),
+            func.max(item.updated_at),
+            func.max(campaign.updated_at),
+        )
+        .select_from(Channel)
+        .outerjoin(pub, and_(pub.channel_id == Channel.id, pub.status.in_(PROBED_STATUSES)))
+        .outerjoin(item, item.id == pub.content_id)
+        .outerjoin(campaign, campaign.id == item.campaign_id)
+        .where(Channel.slug == bindparam("slug"))
+        .group_by(Channel.id)
+    )
+
+
+def feed_state(session: Session, slug: str) -> FeedState | None:
+    """The channel named ``slug`` and the version of its items; None if there is none."""
+    return feed_state_from_row(session.execute(state_statement(), {"slug": slug}).first())
+
+
+def feed_state_from_row(row: Any) -> FeedState | None:
+    if row is None:
+        return None
+    (
+        channel_id,
+        kind,
+        enabled,
+        channel_updated,
+        count,
+        max_id,
+        pubs_updated,
+        newest_published,
+        newest_withdrawn,
+        items_updated,
+        campaigns_updated,
+    ) = row
+    moments = [m for m in (channel_updated, newest_published, newest_withdrawn) if m is not None]
+    version = (
+        count,
+        max_id,
+        pubs_updated,
+        newest_published,
+        newest_withdrawn,
+        items_updated,
+        campaigns_updated,
+        channel_updated,
+    )
+    return FeedState(
+        channel_id=channel_id,
+        kind=kind,
+        enabled=bool(enabled),
+        version=tuple(_comparable(v) for v in version),
+        modified_at=max(moments),
+    )
+
+
+def _comparable(value: Any) -> Any:
+    # Both drivers hand back datetimes here, but a plain string key is immune to any
+    # difference in how an aggregate's type is reported.
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def items_limit(channel: Channel, default: int) -> int:
+    """The channel's ``items_limit`` setting, else the ``FEED_ITEMS`` setting."""
+    value = (channel.settings or {}).get("items_limit")
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    )
+
+
+def feed_channel(channel: Channel, base_url: str, self_path: str) -> FeedChannel:
+    settings = channel.settings or {}
+    title = str(settings.get("title") or channel.name)
+    return FeedChannel(
+        title=title,
+        link=base_url + "/",
+        description=str(settings.get("description") or title),
+        self_url=base_url + self_path,
+    )
+
+
+def _newest_per_content(channel_id: int, limit: int) -> Select[Any]:
+    # One item per content item: its newest published publication gives the words (a
+    # correction published again replaces the old text under the same guid), while the
+    # item keeps the date it first appeared in this feed, so a correction does not jump
+    # to the top as if it were news.
+    pub = Publication
+    ranked = (
+        select(
+            pub.id.label("pub_id"),
+            func.row_number()
+            .over(partition_by=pub.content_id, order_by=(pub.published_at.desc(), pub.id.desc()))
+            .label("rank"),
+            func.min(pub.published_at).over(partition_by=pub.content_id).label("first_at"),
+        )
+        .where(
+            pub.channel_id == channel_id, pub.status == "published", pub.published_at.is_not(None)
+        )
+        .subquery()
+    )
+    return (
+        select(Publication, ranked.c.first_at)
+        .join(ranked, ranked.c.pub_id == Publication.id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.first_at.desc(), Publication.content_id.desc())
+        .limit(limit)
+        .options(selectinload(Publication.version), selectinload(Publication.content))
+    )
+
+
+def feed_items(session: Session, channel: Channel, *, base_url: str, limit: int) -> list[FeedItem]:
+    """The newest ``limit`` items of an RSS channel, one per content item."""
+    rows = session.execute(_newest_per_content(channel.id, limit)).all()
+    pubs = [pub for pub, _first in rows]
+    assets = _assets(session, {p.version.asset_id for p in pubs if p.version.asset_id})
+    campaigns = _campaign_names(session, {p.content.campaign_id for p in pubs})
+    items = []
+    for pub, first_at in rows:
+        first = first_at if isinstance(first_at, datetime) else pub.published_at
+        items.append(_item(pub, first, base_url, assets, campaigns))
+    return items
+
+
+def _assets(session: Session, ids: set[int]) -> dict[int, tuple[str, int]]:
+    if not ids:
+        return {}
+    # Only the metadata: the image bytes themselves are served by /media/<id>.
+    rows = session.execute(select(Asset.id, Asset.mime, Asset.bytes).where(Asset.id.in_(ids)))
+    return {asset_id: (mime, size) for asset_id, mime, size in rows}
+
+
+def _campaign_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(wanted)))
+    return dict(rows.tuples().all())
+
+
+def plain_summary(summary: str, body_html: str, limit: int = SUMMARY_CHARS) -> str:
+    """The editor's summary, else the start of the body as one line of plain text."""
+    text = " ".join((summary or "").split())
+    if text:
+        return text
+    text = " ".join(html_to_text(body_html).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+
+def categories(item: ContentItem, campaign_names: dict[int, str]) -> tuple[str, ...]:
+    """The campaign's name first, then the tags; no repeats."""
+    names: list[str] = []
+    if item.campaign_id is not None and item.campaign_id in campaign_names:
+        names.append(campaign_names[item.campaign_id])
+    names.extend(str(tag) for tag in item.tags or ())
+    unique: list[str] = []
+    for name in names:
+        if name.strip() and name not in unique:
+            unique.append(name)
+    return tuple(unique)
+
+
+def _item(
+    pub: Publication,
+    first_published: datetime,
+    base_url: str,
+    assets: dict[int, tuple[str, int]],
+    campaign_names: dict[int, str],
+) -> FeedItem:
+    title, body_html, summary = words_for(pub)
+    # Versions are sanitised when saved; planned words (render_context) come from
+    # templates. Sanitising again is cheap on a cache miss and makes the feed safe
+    # whichever path the words took. render_feed then makes every URL absolute.
+    body_html = sanitize_html(body_html)
+    enclosure = image_url = None
+    asset_id = pub.version.asset_id
+    if asset_id is not None and asset_id in assets:
+        mime, size = assets[asset_id]
+        image_url = f"{base_url}/media/{asset_id}"
+        enclosure = Enclosure(url=image_url, length=size, mime=mime)
+    return FeedItem(
+        guid=rss_guid(pub.content_id),
+        title=title,
+        link=base_url + article_path(pub.content_id, title),
+        summary=plain_summary(summary, body_html),
+        content_html=body_html,
+        published_at=first_published,
+        categories=categories(pub.content, campaign_names),
+        enclosure=enclosure,
+        image_url=image_url,
+    )

@@ -1,0 +1,472 @@
+"""Planning a campaign: a playbook applied to its drives, plus its recurring reminders.
+
+The pure layer (``planner``, ``rules``, ``reminders``) decides what goes where and
+when; this module feeds it rows and turns its answer into publications. A dry
+run writes nothing. Applying creates one publication per new ``plan_key``
+through :func:`publisher.delivery.publications.schedule`; keys that exist are
+skipped whatever their state, so running the plan again creates nothing new
+(and a publication an editor cancelled stays cancelled).
+
+Conflicts with channel rules are reported for new items only (old ones were
+reported when they were created). Nothing moves by itself: with
+``accept_suggestions`` an item that has a suggested time is created at that time.
+
+Templates are rendered now: a template that cannot be filled in refuses the
+whole plan (422) with every problem listed, so nothing fails at delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from content_library.db import utcnow
+from content_library.models import Campaign, Drive
+from publisher.delivery.models import Channel
+from publisher.delivery.publications import DEFAULT_DEADLINE, PublicationError, schedule
+from publisher.planning.errors import PlanningError, PlaybookInvalid, RecurrenceInvalid
+from publisher.planning.models import PlaybookRecord
+from publisher.planning.planner import ChannelTarget, plan_drive
+from publisher.planning.playbooks import Playbook, playbook_from_dict
+from publisher.planning.reminders import (
+    ReminderInvalid,
+    reminder_deadline,
+    reminder_from_dict,
+    reminder_plan_key,
+    reminder_times,
+)
+from publisher.planning.rendering import campaign_facts, drive_facts, render_words
+from publisher.planning.rules import Conflict, ProposedItem, check_conflicts
+from publisher.planning.sources import (
+    ExistingRow,
+    PlanRefused,
+    TemplateSource,
+    campaign_drives,
+    channel_targets,
+    counts_by_channel_day,
+    existing_planned,
+    load_templates,
+)
+from publisher.planning.templates import TemplateContext, TemplateError
+from publisher.planning.vietnamese_dates import require_aware
+
+__all__ = ["PlanItem", "PlanNote", "PlanRefused", "PlanResult", "plan_campaign", "playbook_of"]
+
+
+@dataclass
+class PlanItem:
+    """One publication of the plan: to create (dry run), created now, or there already."""
+
+    plan_key: str
+    drive_id: int | None
+    channel_id: int
+    channel_slug: str
+    channel_kind: str
+    step: str
+    template: str
+    scheduled_at: datetime
+    expires_at: datetime | None
+    priority: str
+    slot: str | None
+    repeats: int
+    title: str
+    publication_id: int | None = None
+    status: str = "new"  # "new" in a dry run, else the publication's status
+    action: str = "create"  # create (dry run) | created | exists
+    render_context: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan_key": self.plan_key,
+            "drive_id": self.drive_id,
+            "channel_id": self.channel_id,
+            "channel_slug": self.channel_slug,
+            "channel_kind": self.channel_kind,
+            "step": self.step,
+            "template": self.template,
+            "scheduled_at": iso(self.scheduled_at),
+            "expires_at": iso(self.expires_at),
+            "priority": self.priority,
+            "slot": self.slot,
+            "repeats": self.repeats,
+            "title": self.title,
+            "publication_id": self.publication_id,
+            "status": self.status,
+            "action": self.action,
+        }
+
+
+@dataclass(frozen=True)
+class PlanNote:
+    """Something that produced no item, and why (in Vietnamese)."""
+
+    drive_id: int | None
+    step: str | None
+    kind: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "drive_id": self.drive_id,
+            "step": self.step,
+            "kind": self.kind,
+            "message": self.message,
+        }
+
+
+@dataclass
+class PlanResult:
+    """What ``plan_campaign`` did (or, for a dry run, would do)."""
+
+    dry_run: bool
+    created: int = 0
+    skipped_existing: int = 0
+    items: list[PlanItem] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    notes: list[PlanNote] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "skipped_existing": self.skipped_existing,
+            "items": [item.as_dict() for item in self.items],
+            "conflicts": [
+                {
+                    "key": c.key,
+                    "kind": c.kind,
+                    "message": c.message_vi,
+                    "suggestion": iso(c.suggestion),
+                }
+                for c in self.conflicts
+            ],
+            "notes": [note.as_dict() for note in self.notes],
+        }
+
+
+def playbook_of(record: PlaybookRecord) -> Playbook:
+    """The validated playbook stored in ``record``."""
+    try:
+        return playbook_from_dict(record.definition)
+    except PlaybookInvalid as exc:
+        raise PlanRefused(
+            f"Kịch bản “{record.slug}” không hợp lệ / playbook {record.slug!r} is invalid",
+            {f"playbook.{k}": v for k, v in exc.errors.items()},
+        ) from None
+
+
+def plan_campaign(
+    session: Session,
+    campaign: Campaign,
+    playbook_record: PlaybookRecord,
+    *,
+    drive_ids: list[int] | None = None,
+    dry_run: bool = True,
+    user_id: int | None = None,
+    now: datetime | None = None,
+    accept_suggestions: bool = False,
+) -> PlanResult:
+    """Apply ``playbook_record`` to the campaign's drives (all, or ``drive_ids``).
+
+    Without ``drive_ids`` the campaign's recurring reminders are planned too.
+    Raises :class:`PlanRefused` (422) listing every problem; flushes, never commits.
+    """
+    now = require_aware(now or utcnow(), "now")
+    playbook = playbook_of(playbook_record)
+    drives = campaign_drives(session, campaign.id, drive_ids)
+    return plan_drives(
+        session,
+        campaign,
+        playbook,
+        drives,
+        include_reminders=drive_ids is None,
+        dry_run=dry_run,
+        user_id=user_id,
+        now=now,
+        accept_suggestions=accept_suggestions,
+    )
+
+
+def plan_drives(
+    session: Session,
+    campaign: Campaign,
+    playbook: Playbook,
+    drives: list[Drive],
+    *,
+    include_reminders: bool,
+    dry_run: bool,
+    user_id: int | None,
+    now: datetime,
+    accept_suggestions: bool = False,
+) -> PlanResult:
+    """The work of :func:`plan_campaign` for drives already loaded (also used by ``follow``)."""
+    targets, channels = channel_targets(session)
+    existing = existing_planned(session, campaign.id, [d.id for d in drives])
+    planned_drives = {
+        int(key.split(":")[1])
+        for key in existing
+        if key.startswith("drive:") and key.split(":")[2] == playbook.slug
+    }
+    reminders = _reminders(campaign) if include_reminders else []
+    result = PlanResult(dry_run=dry_run)
+
+    # Which drives get which steps, and so which templates must be approved.
+    work: list[tuple[Drive, bool]] = []
+    for drive in drives:
+        cancelled = drive.status == "cancelled"
+        if cancelled and drive.id not in planned_drives:
+            result.notes.append(
+                PlanNote(
+                    drive.id,
+                    None,
+                    "cancelled_unannounced",
+                    f"Đợt “{drive.name}” đã hủy và chưa từng được lên kế hoạch: "
+                    "không cần thông báo hủy.",
+                )
+            )
+            continue
+        work.append((drive, cancelled))
+    needed = {s.template for _, c in work for s in playbook.steps if s.applies_to(cancelled=c)}
+    needed |= {r.template for r in reminders}
+    image_needed = {s.template for s in playbook.steps if "fanpage" in s.channels}
+    templates = load_templates(session, needed, image_needed=image_needed)
+    pure_templates = {key: source.template for key, source in templates.items()}
+
+    proposals: list[PlanItem] = []
+    errors: dict[str, str] = {}
+    context_campaign = campaign_facts(campaign)
+    for drive, cancelled in work:
+        facts = drive_facts(drive)
+        try:
+            drive_plan = plan_drive(
+                playbook,
+                drive_id=drive.id,
+                drive=facts,
+                commune_code=drive.commune_code,
+                cancelled=cancelled,
+                campaign=context_campaign,
+                channels=targets,
+                templates=pure_templates,
+                now=now,
+            )
+        except PlanningError as exc:
+            errors[f"drives.{drive.id}"] = f"{drive.name}: {exc.message_vi}"
+            continue
+        result.notes.extend(
+            PlanNote(drive.id, n.step_key, n.kind, n.message_vi) for n in drive_plan.notes
+        )
+        words: dict[str, dict[str, Any]] = {}
+        context = TemplateContext(drive=facts, campaign=context_campaign)
+        for planned in drive_plan.items:
+            if planned.template_key not in words:
+                words[planned.template_key] = render_words(
+                    templates[planned.template_key].template, context
+                )
+            channel = channels[int(planned.channel_id)]
+            proposals.append(
+                PlanItem(
+                    plan_key=planned.plan_key,
+                    drive_id=drive.id,
+                    channel_id=channel.id,
+                    channel_slug=channel.slug,
+                    channel_kind=channel.kind,
+                    step=planned.step_key,
+                    template=planned.template_key,
+                    scheduled_at=planned.scheduled_at,
+                    expires_at=planned.expires_at,
+                    priority=planned.priority,
+                    slot=planned.slot,
+                    repeats=planned.repeats,
+                    title=planned.title,
+                    render_context=words[planned.template_key],
+                )
+            )
+    for reminder in reminders:
+        try:
+            proposals.extend(_reminder_items(campaign, reminder, targets, channels, templates))
+        except (PlanningError, TemplateError) as exc:
+            errors[f"recurrence.{reminder.id}"] = exc.message_vi
+    if errors:
+        raise PlanRefused(
+            "Không lập được kế hoạch cho một số đợt / cannot plan some drives", errors
+        )
+    if not include_reminders and campaign.recurrence:
+        result.notes.append(
+            PlanNote(
+                None,
+                None,
+                "reminders_skipped",
+                "Chỉ lập kế hoạch cho các đợt đã chọn; các nhắc lặp lại của chiến dịch không đổi.",
+            )
+        )
+    if campaign.paused:
+        result.notes.append(
+            PlanNote(
+                None,
+                None,
+                "campaign_paused",
+                "Chiến dịch đang tạm dừng: các mục đã lên lịch được giữ lại cho đến khi tiếp tục.",
+            )
+        )
+    _resolve(session, result, proposals, existing, targets, now)
+    if not dry_run:
+        _apply(session, result, templates, user_id, accept_suggestions)
+    result.items.sort(key=lambda i: (i.scheduled_at, i.plan_key))
+    return result
+
+
+def _reminders(campaign: Campaign) -> list[Any]:
+    reminders = []
+    for raw in campaign.recurrence or []:
+        try:
+            reminders.append(reminder_from_dict(raw))
+        except (ReminderInvalid, RecurrenceInvalid) as exc:
+            raise PlanRefused(
+                "Nhắc lặp lại của chiến dịch không hợp lệ / invalid recurring reminder",
+                {f"recurrence.{raw.get('id', '?')}": str(exc)},
+            ) from None
+    return reminders
+
+
+def _reminder_items(
+    campaign: Campaign,
+    reminder: Any,
+    targets: list[ChannelTarget],
+    channels: dict[int, Channel],
+    templates: dict[str, TemplateSource],
+) -> list[PlanItem]:
+    source = templates[reminder.template]
+    context = TemplateContext(drive=None, campaign=campaign_facts(campaign))
+    words = render_words(source.template, context)
+    items = []
+    for target in targets:
+        if target.kind not in reminder.channels:
+            continue
+        channel = channels[int(target.id)]
+        rules = target.effective_rules()
+        for moment in reminder_times(reminder, campaign.starts_on, campaign.ends_on, rules):
+            items.append(
+                PlanItem(
+                    plan_key=reminder_plan_key(campaign.id, reminder.id, channel.id, moment),
+                    drive_id=None,
+                    channel_id=channel.id,
+                    channel_slug=channel.slug,
+                    channel_kind=channel.kind,
+                    step=reminder.step_key,
+                    template=reminder.template,
+                    scheduled_at=moment,
+                    expires_at=reminder_deadline(moment),
+                    priority=reminder.priority,
+                    slot=reminder.slot if target.kind == "loudspeaker" else None,
+                    repeats=reminder.repeats if target.kind == "loudspeaker" else 1,
+                    title=words["title"],
+                    render_context=words,
+                )
+            )
+    return items
+
+
+def _resolve(
+    session: Session,
+    result: PlanResult,
+    proposals: list[PlanItem],
+    existing: dict[str, ExistingRow],
+    targets: list[ChannelTarget],
+    now: datetime,
+) -> None:
+    """Split proposals into new and existing, and check the new ones against channel rules."""
+    new: list[PlanItem] = []
+    for item in proposals:
+        row = existing.get(item.plan_key)
+        if row is None:
+            new.append(item)
+            continue
+        item.publication_id, item.status, item.action = row.id, row.status, "exists"
+        item.scheduled_at, item.expires_at = row.scheduled_at, row.expires_at
+        result.skipped_existing += 1
+    result.items = proposals
+    if not new:
+        return
+    rules = {t.id: t.effective_rules() for t in targets}
+    capped = [t.id for t in targets if rules[t.id].daily_cap is not None]
+    counts = counts_by_channel_day(
+        session, capped, min(i.scheduled_at for i in new), max(i.scheduled_at for i in new)
+    )
+    result.conflicts = check_conflicts(
+        [
+            ProposedItem(
+                key=i.plan_key,
+                channel_id=i.channel_id,
+                channel_kind=i.channel_kind,
+                scheduled_at=i.scheduled_at,
+                priority=i.priority,
+                title=i.title,
+                expires_at=i.expires_at,
+            )
+            for i in new
+        ],
+        rules,
+        counts,
+        now=now,
+    )
+
+
+def _apply(
+    session: Session,
+    result: PlanResult,
+    templates: dict[str, TemplateSource],
+    user_id: int | None,
+    accept_suggestions: bool,
+) -> None:
+    release_hour, max_attempts = _delivery_settings()
+    suggestions = {c.key: c.suggestion for c in result.conflicts if c.suggestion is not None}
+    for item in sorted(result.items, key=lambda i: (i.scheduled_at, i.plan_key)):
+        if item.action != "create":
+            continue
+        when = item.scheduled_at
+        moved = suggestions.get(item.plan_key) if accept_suggestions else None
+        if moved is not None and (item.expires_at is None or moved < item.expires_at):
+            when = moved
+        # Items for after the drive (thanks) have no drive deadline: they keep a month.
+        expires = item.expires_at or when + DEFAULT_DEADLINE
+        try:
+            pub = schedule(
+                session,
+                content_id=templates[item.template].item_id,
+                channel_id=item.channel_id,
+                scheduled_at=when,
+                expires_at=expires,
+                created_by=user_id,
+                priority=item.priority,
+                slot=item.slot,
+                repeats=item.repeats,
+                drive_id=item.drive_id,
+                plan_key=item.plan_key,
+                render_context=item.render_context,
+                max_attempts=max_attempts,
+                release_hour=release_hour,
+            )
+        except PublicationError as exc:
+            raise PlanRefused(
+                f"Không tạo được mục “{item.title}” / cannot schedule {item.plan_key}: {exc}",
+                {item.plan_key: str(exc), **exc.errors},
+            ) from None
+        item.publication_id, item.status, item.action = pub.id, pub.status, "created"
+        item.scheduled_at, item.expires_at = pub.scheduled_at, pub.expires_at
+        result.created += 1
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with ``Z``, as the API writes times."""
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _delivery_settings() -> tuple[int, int]:
+    if has_app_context():
+        settings = current_app.config["SETTINGS"]
+        return settings.BULLETIN_RELEASE_HOUR, settings.MAX_ATTEMPTS
+    return 18, 5

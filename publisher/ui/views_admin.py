@@ -1,0 +1,165 @@
+"""Administration: people (roles, communes, passwords) and API tokens for partners."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from content_library.db import utcnow
+from content_library.models import Commune
+from publisher.auth.models import ROLES, ApiToken, User
+from publisher.auth.services import AuthError, create_token, create_user, hash_password
+from publisher.db import db
+from publisher.ui.blueprint import current_user, require, ui
+from publisher.ui.forms import Form
+from publisher.ui.formatting import ROLES as ROLE_LABELS
+
+AUTH_MESSAGES = {
+    "already exists": "Tên đăng nhập này đã có người dùng.",
+    "must be bound to a commune": "Cán bộ đài xã phải gắn với một xã/phường.",
+    "only operators": "Chỉ cán bộ đài xã mới gắn với xã/phường.",
+    "at least 8": "Mật khẩu cần ít nhất 8 ký tự.",
+    "username must be": "Tên đăng nhập dài 1 đến 80 ký tự.",
+    "unknown commune": "Xã/phường không tồn tại.",
+}
+
+
+def _auth_message(exc: AuthError) -> str:
+    text = str(exc)
+    return next((vi for key, vi in AUTH_MESSAGES.items() if key in text), text)
+
+
+def load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _communes() -> list[tuple[str, str]]:
+    return [(c.code, c.full_name) for c in
+            db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name))]
+
+
+def _render_users(errors: dict[str, str], values: dict[str, str], status: int = 200
+                  ) -> tuple[str, int]:
+    users = list(db.session.scalars(select(User).order_by(User.role, User.username)))
+    names = dict(db.session.execute(select(Commune.code, Commune.kind + " " + Commune.name)).all())
+    return render_template(
+        "ui/users.html", users=users, errors=errors, values=values, communes=_communes(),
+        commune_names=names, roles=[(r, ROLE_LABELS[r]) for r in ROLES], now=utcnow(),
+    ), status
+
+
+@ui.get("/admin/users")
+@require("users:admin")
+def users() -> tuple[str, int]:
+    return _render_users({}, {})
+
+
+@ui.post("/admin/users")
+@require("users:admin")
+def user_create() -> tuple[str, int] | Response:
+    form = Form(request.form)
+    username = form.text("username", required=True, max_length=80, label="Tên đăng nhập")
+    display_name = form.text("display_name", max_length=200, label="Họ tên")
+    role = form.choice("role", ROLES, label="Vai trò")
+    commune = form.text("commune_code") or None
+    password = request.form.get("password", "")
+    if len(password) < 8:
+        form.errors["password"] = "Mật khẩu cần ít nhất 8 ký tự."
+    elif password != request.form.get("password_again", ""):
+        form.errors["password_again"] = "Hai lần nhập mật khẩu không khớp."
+    values = {"username": username, "display_name": display_name, "role": role or "",
+              "commune_code": commune or ""}
+    if form.errors:
+        return _render_users(form.errors, values, 422)
+    assert role is not None
+    try:
+        create_user(db.session, username, role, password=password,
+                    commune_code=commune if role == "operator" else None,
+                    display_name=display_name)
+    except AuthError as exc:
+        db.session.rollback()
+        field = "commune_code" if "commune" in str(exc) else "username"
+        return _render_users({field: _auth_message(exc)}, values, 422)
+    db.session.commit()
+    flash(f"Đã tạo tài khoản “{username}”.", "success")
+    return redirect(url_for("ui.users"))
+
+
+@ui.post("/admin/users/<int:user_id>/active")
+@require("users:admin")
+def user_toggle(user_id: int) -> Response:
+    user = load_user(user_id)
+    me = current_user()
+    if me is not None and user.id == me.id:
+        flash("Không thể tự khoá tài khoản của mình.", "error")
+        return redirect(url_for("ui.users"))
+    user.active = not user.active
+    db.session.commit()
+    flash(f"Đã {'mở khoá' if user.active else 'khoá'} tài khoản “{user.username}”.", "success")
+    return redirect(url_for("ui.users"))
+
+
+@ui.post("/admin/users/<int:user_id>/password")
+@require("users:admin")
+def user_password(user_id: int) -> Response:
+    user = load_user(user_id)
+    password = request.form.get("new_password", "")
+    if len(password) < 8:
+        flash("Mật khẩu mới cần ít nhất 8 ký tự.", "error")
+        return redirect(url_for("ui.users"))
+    # A new hash changes the session version: the person's open sessions end here.
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.commit()
+    flash(f"Đã đặt mật khẩu mới cho “{user.username}”.", "success")
+    return redirect(url_for("ui.users"))
+
+
+def _render_tokens(new_token: str | None = None, status: int = 200,
+                   error: str | None = None) -> tuple[str, int]:
+    tokens = list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+    owners = [(u.id, f"{u.username} ({ROLE_LABELS.get(u.role, u.role)})") for u in
+              db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))]
+    return render_template("ui/tokens.html", tokens=tokens, owners=owners, new_token=new_token,
+                           error=error), status
+
+
+@ui.get("/admin/tokens")
+@require("users:admin")
+def tokens() -> tuple[str, int]:
+    return _render_tokens()
+
+
+@ui.post("/admin/tokens")
+@require("users:admin")
+def token_create() -> tuple[str, int] | Response:
+    form = Form(request.form)
+    name = form.text("name", required=True, max_length=120, label="Tên mã")
+    owner_id = form.integer("user_id", minimum=1, required=True, label="Tài khoản")
+    owner = db.session.get(User, owner_id) if owner_id else None
+    if form.errors or owner is None or not owner.active:
+        return _render_tokens(status=422, error="Hãy đặt tên mã và chọn một tài khoản đang hoạt động.")
+    _token, raw = create_token(db.session, name, owner)
+    db.session.commit()
+    # Shown on this page only: never stored, never put in the (cookie) session, not cached.
+    response = make_response(_render_tokens(new_token=raw))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@ui.post("/admin/tokens/<int:token_id>/revoke")
+@require("users:admin")
+def token_revoke(token_id: int) -> Response:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    flash(f"Đã thu hồi mã “{token.name}”.", "success")
+    return redirect(url_for("ui.tokens"))

@@ -1,0 +1,119 @@
+"""The campaign calendar: an RFC 5545 feed read back with icalendar, and the UI's JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from icalendar import Calendar
+from sqlalchemy import update
+
+from content_library.models import Drive
+from tests.integration.planning_support import (
+    campaign,
+    default_playbook,
+    drive_by_ref,
+    iso,
+    plan,
+    released,
+    seed_2025,
+    standard_channels,
+)
+
+SLUG = "tet-le-hoi-xuan-hong"
+
+
+def events(body: bytes) -> dict[str, object]:
+    calendar = Calendar.from_ical(body)
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
+    seed_2025(db)
+    standard_channels(db, communes=["03408", "03595", "03390", "03405"])
+    camp = campaign(db, SLUG)
+    _, editor = make_user("editor")
+    created = plan(client, editor, camp.id, default_playbook(db).id).get_json()["created"]
+    assert created == 4 * 6
+
+    first = client.get(f"/calendar/{SLUG}.ics")
+    assert first.status_code == 200
+    assert first.mimetype == "text/calendar"
+    second = client.get(f"/calendar/{SLUG}.ics")
+    assert second.data == first.data, "the same schedule gives the same bytes"
+    assert second.headers["ETag"] == first.headers["ETag"]
+    cached = client.get(f"/calendar/{SLUG}.ics",
+                        headers={"If-None-Match": first.headers["ETag"]})
+    assert cached.status_code == 304 and cached.data == b""
+
+    calendar = Calendar.from_ical(first.data)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"])
+    assert str(calendar["X-WR-CALNAME"]) == "Tết và Lễ hội Xuân hồng"
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
+    found = events(first.data)
+    assert len(found) == 4 + created
+    host = "publisher.test"
+    first_drive = drive_by_ref(db, "HMTN-2025-01")
+    event = found[f"drive-{first_drive.id}@{host}"]
+    start = event.decoded("DTSTART")
+    assert str(start.tzinfo) == "Asia/Ho_Chi_Minh"
+    assert (start.date().isoformat(), start.time()) == ("2024-12-20", time(7, 0))
+    assert event.decoded("DTEND").time() == time(11, 30)
+    assert "DTSTART;TZID=Asia/Ho_Chi_Minh:20241220T070000" in first.data.decode()
+    assert str(event["SUMMARY"]) == "Ngày hội hiến máu tình nguyện đợt 1 năm 2025"
+    assert "phường Tân Phong" in str(event["LOCATION"])
+    assert str(event["STATUS"]) == "TENTATIVE"
+    assert isinstance(event.decoded("DTSTAMP"), datetime)
+    publications = [uid for uid in found if uid.startswith("publication-")]
+    assert len(publications) == created and all(uid.endswith(f"@{host}") for uid in publications)
+
+    # A move and a cancellation: same UIDs, new times, STATUS:CANCELLED, a later SEQUENCE.
+    db.execute(update(Drive).where(Drive.id == first_drive.id)
+               .values(created_at=first_drive.created_at - timedelta(hours=1)))
+    db.commit()
+    moved = client.patch(f"/api/v1/drives/{first_drive.id}", headers=editor, json={
+        "starts_at": iso(first_drive.starts_at + timedelta(days=1)),
+        "ends_at": iso(first_drive.ends_at + timedelta(days=1)), "status": "cancelled",
+    })
+    assert moved.status_code == 200
+    third = client.get(f"/calendar/{SLUG}.ics")
+    assert third.headers["ETag"] != first.headers["ETag"]
+    changed = events(third.data)
+    event = changed[f"drive-{first_drive.id}@{host}"]
+    assert event.decoded("DTSTART").date().isoformat() == "2024-12-21"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert int(event["SEQUENCE"]) > int(found[f"drive-{first_drive.id}@{host}"]["SEQUENCE"])
+    assert set(found) - set(changed) <= set(publications), "drive UIDs never change"
+
+
+def test_unknown_campaign_calendar_is_404(client):
+    assert client.get("/calendar/khong-co.ics").status_code == 404
+
+
+def test_the_json_calendar_shows_local_times(client, db, make_user):
+    seed_2025(db)
+    standard_channels(db)
+    camp = campaign(db, SLUG)
+    _, editor = make_user("editor")
+    _, operator = make_user("operator")
+    plan(client, editor, camp.id, default_playbook(db).id)
+    answer = client.get(f"/api/v1/campaigns/{camp.id}/calendar?from=2024-12-01&to=2024-12-31",
+                        headers=editor)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["timezone"] == "Asia/Ho_Chi_Minh"
+    assert [d["local_start"] for d in body["drives"]] == ["2024-12-20T07:00:00+07:00"]
+    kinds = sorted((p["local_time"], p["channel_kind"]) for p in body["publications"])
+    assert kinds[0] == ("2024-12-13T09:00:00+07:00", "fanpage")
+    assert ("2024-12-20T06:00:00+07:00", "loudspeaker") in kinds
+    assert all(p["local_date"] <= "2024-12-31" for p in body["publications"])
+
+    whole = client.get(f"/api/v1/campaigns/{camp.id}/calendar", headers=editor).get_json()
+    assert len(whole["drives"]) == 4
+    assert (whole["from"], whole["to"]) == ("2024-12-20", "2025-02-28")
+    wrong = client.get(f"/api/v1/campaigns/{camp.id}/calendar?from=2025-02-01&to=2025-01-01",
+                       headers=editor)
+    assert wrong.status_code == 422
+    assert client.get(f"/api/v1/campaigns/{camp.id}/calendar",
+                      headers=operator).status_code == 403
+    released(db)
