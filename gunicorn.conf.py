@@ -7,8 +7,6 @@ Every value comes from the environment so one image serves any machine size:
 ``LOG_FORMAT`` (``json`` for one JSON object per line, as the app's own logs).
 """
 
-from __future__ import annotations
-
 import logging
 import os
 from collections.abc import Mapping

@@ -311,7 +311,7 @@ class PortalRssAdapter(Adapter):
         "items_limit": {
             "type": "integer",
             "required": False,
-            "default": ITEMS_LIMIT_DEFAULT,
+            "default": ITEMS_LIMIT_DEFAULT,  # the service's FEED_ITEMS when unset
             "minimum": 1,
             "maximum": ITEMS_LIMIT_MAX,
             "description": "Số tin tối đa trong nguồn tin (1–500)",
@@ -324,7 +324,7 @@ class PortalRssAdapter(Adapter):
 
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Check the schema, then the range of ``items_limit`` (default 50)."""
+        """Check the schema, then the range of ``items_limit`` (unset: FEED_ITEMS decides)."""
         # Run every check before raising, so the form can show all problems at once.
         try:
             cleaned = super().validate_settings(settings)
@@ -334,10 +334,9 @@ class PortalRssAdapter(Adapter):
         title = settings.get("title")
         if "title" not in errors and isinstance(title, str) and not title.strip():
             errors["title"] = "is required"
-        if "items_limit" not in errors:
-            limit = settings.get("items_limit")
-            if limit is None or limit == "":
-                limit = ITEMS_LIMIT_DEFAULT
+        limit = settings.get("items_limit")
+        # Left unset, the service-wide FEED_ITEMS setting decides.
+        if "items_limit" not in errors and limit not in (None, ""):
             if not 1 <= limit <= ITEMS_LIMIT_MAX:
                 errors["items_limit"] = f"must be between 1 and {ITEMS_LIMIT_MAX}"
             cleaned["items_limit"] = limit

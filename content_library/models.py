@@ -132,7 +132,7 @@ class ContentItem(Base):
         String(36), unique=True, default=lambda: str(uuid.uuid4())
     )
     source_guid: Mapped[str | None] = mapped_column(String(500))
-    source_url: Mapped[str | None] = mapped_column(String(1000))
+    source_url: Mapped[str | None] = mapped_column(String(1000), index=True)
     source_name: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

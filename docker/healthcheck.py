@@ -27,7 +27,7 @@ def current_role() -> str:
 def check_web() -> tuple[bool, str]:
     url = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=4) as response:  # noqa: S310 - fixed local URL
+        with urllib.request.urlopen(url, timeout=4) as response:
             return response.status == 200, f"{url}: {response.status}"
     except (urllib.error.URLError, OSError) as exc:
         return False, f"{url}: {exc}"

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from rq import SimpleWorker, Worker
+from rq.timeouts import TimerDeathPenalty
 
 
 class AppContextWorker(Worker):
@@ -25,6 +26,8 @@ class EmbeddedWorker(SimpleWorker):
     """Runs jobs in a thread of the web process (embedded mode): no fork, no signal handlers."""
 
     app: Any = None
+    # Job timeouts by SIGALRM only work in the main thread; a timer thread works anywhere.
+    death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self) -> None:
         # Signals belong to the main thread (the web server); this worker stops by event.

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 
 from publisher.db import db
 from publisher.errors import register_error_handlers
@@ -99,6 +99,9 @@ def _load_principal() -> None:
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         db.session.commit()
         g.user = user
+        return
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No cookie, no session to read: public feeds and scripts stay cacheable (no Vary).
         return
     user_id = session.get("user_id")
     if user_id is not None:

@@ -24,8 +24,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         # Web, dispatcher and worker threads share the file in embedded mode: WAL lets
         # readers go on while one writes, and the busy timeout queues the writers.
+        # A file database keeps a small pool (opening SQLite costs a few ms per request);
+        # an in-memory one must not, each connection would be a different database.
+        pool = {"poolclass": NullPool} if url in ("sqlite://", "sqlite:///:memory:") else {
+            "pool_size": 5, "max_overflow": 10}
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, poolclass=NullPool
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **pool
         )
 
         @event.listens_for(engine, "connect")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from content_library.db import utcnow
 from publisher.db import db
-from publisher.delivery.models import Attempt, Channel, Publication
+from publisher.delivery.models import DELIVERING_HEALTH, Attempt, Channel, Publication
 
 metrics = Blueprint("metrics", __name__)
 LAG_BUCKETS = (1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
@@ -82,7 +82,7 @@ class DatabaseCollector:
         )
         now = utcnow()
         for channel in session.scalars(select(Channel)):
-            ok = (channel.enabled and channel.health_status == "ok"
+            ok = (channel.enabled and channel.health_status in DELIVERING_HEALTH
                   and not (channel.paused_until and channel.paused_until > now))
             health.add_metric([channel.slug], 1 if ok else 0)
         yield health

@@ -66,10 +66,18 @@ def _health_from(data: Mapping[str, Any], page_id: str, now: datetime) -> Health
         missing = [s for s in REQUIRED_SCOPES if s not in scopes]
         if missing:
             reasons.append(f"Mã truy cập thiếu quyền {', '.join(missing)}; cần cấp lại quyền.")
+        warnings: list[str] = []
         for what, moment in (("Mã truy cập", expires), ("Quyền truy cập dữ liệu", data_expires)):
             reason = _expiry_reason(what, moment, now) if moment else None
-            if reason:
+            if reason and moment is not None and moment <= now:
                 reasons.append(reason)
+            elif reason:
+                warnings.append(reason)
+        if warnings and not reasons:
+            # Still valid: flag it loudly, but keep posting until the day it lapses.
+            note = " Trang vẫn đăng bình thường cho đến khi hết hạn."
+            return HealthReport("expiring", " ".join(warnings) + note, soonest, details)
+        reasons.extend(warnings)
     if reasons:
         return HealthReport("needs_attention", " ".join(reasons), soonest, details)
     return HealthReport("ok", "", soonest, details)

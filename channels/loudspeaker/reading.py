@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 import unicodedata
 from collections.abc import Mapping
 
@@ -245,6 +246,15 @@ def spell_out(text: str, abbreviations: Mapping[str, str] | None = None) -> str:
     ("tại Hội trường UBND" -> "tại hội trường ủy ban nhân dân"); no other word is
     re-cased. Newlines are kept; runs of spaces are collapsed.
     """
+    key = None if abbreviations is None else tuple(sorted(abbreviations.items()))
+    return _spell_out_cached(text, key)
+
+
+@lru_cache(maxsize=8192)
+def _spell_out_cached(text: str, table_items: tuple[tuple[str, str], ...] | None) -> str:
+    # Bulletins for thousands of communes read the same items and station lines again and
+    # again: the reading version of a text is a pure function of the text and the table.
+    abbreviations = None if table_items is None else dict(table_items)
     if abbreviations is None:
         table: Mapping[str, str] = default_abbreviations()
     else:

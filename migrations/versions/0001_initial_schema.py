@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 10:03:43.121207
+Create Date: 2026-11-26 10:36:21.435788
 """
 
 from __future__ import annotations
@@ -226,6 +226,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("content_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_content_items_source_url"), ["source_url"], unique=False
+        )
         batch_op.create_index("ix_content_items_status", ["status"], unique=False)
 
     op.create_table(
@@ -428,6 +431,7 @@ def downgrade() -> None:
     op.drop_table("content_versions")
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.drop_index("ix_content_items_status")
+        batch_op.drop_index(batch_op.f("ix_content_items_source_url"))
 
     op.drop_table("content_items")
     op.drop_table("feed_sources")

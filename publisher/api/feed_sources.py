@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -25,9 +22,9 @@ from publisher.api.framework import (
 )
 from publisher.db import db
 from publisher.errors import conflict, not_found
-from publisher.feedimport.fetch import is_blocked_address
 from publisher.feedimport.models import FeedSource
 from publisher.feedimport.service import import_one
+from publisher.feedimport.sources import SourceUrlRefused, clean_source_url
 
 INTERVAL = {"type": "integer", "minimum": 5, "maximum": 10080}
 URL = {"type": "string", "minLength": 8, "maxLength": 1000, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
@@ -154,43 +151,12 @@ def _load(source_id: int) -> FeedSource:
     return source
 
 
-def _private_host(host: str) -> bool:
-    """True if ``host`` is, or resolves to, an address the importer must not reach."""
-    try:
-        return is_blocked_address(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        # Unresolvable today (a typo, or DNS down): the importer checks again at every
-        # fetch and records a readable error, so the source may be saved.
-        return False
-    return any(is_blocked_address(ipaddress.ip_address(info[4][0])) for info in infos)
-
-
 def clean_url(raw: str) -> str:
-    """The URL to store: trimmed, without fragment; refused when the importer must not fetch it."""
-    url = urldefrag(nfc(raw).strip()).url
+    allow_private = current_app.config["SETTINGS"].FEED_IMPORT_ALLOW_PRIVATE
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ValidationFailed({"url": "Địa chỉ không hợp lệ / not a valid URL"}) from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed(
-            {"url": "Chỉ nhận địa chỉ http:// hoặc https:// / must be an http(s) URL"}
-        )
-    if not current_app.config["SETTINGS"].FEED_IMPORT_ALLOW_PRIVATE and _private_host(
-        parts.hostname
-    ):
-        raise ValidationFailed(
-            {
-                "url": "Địa chỉ nội bộ (máy này, mạng riêng) bị chặn để bảo mật "
-                "/ loopback and private addresses are refused (FEED_IMPORT_ALLOW_PRIVATE is off)"
-            }
-        )
-    return url
+        return clean_source_url(raw, allow_private=allow_private)
+    except SourceUrlRefused as exc:
+        raise ValidationFailed({"url": str(exc)}) from None
 
 
 def _check_unique(url: str, own_id: int | None = None) -> None:

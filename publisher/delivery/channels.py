@@ -64,7 +64,7 @@ def update_channel(
         plain, secret = _split(channel.kind, merged)
         channel.settings = plain
         channel.secrets_encrypted = encrypt_secrets(secret_key, secret)
-        if channel.health_status == "needs_attention":
+        if channel.health_status in ("needs_attention", "expiring"):
             # New credentials: give the channel another chance; held publications resume.
             channel.health_status = "ok"
             channel.health_reason = ""
@@ -101,7 +101,7 @@ def adapter_for(channel: Channel) -> Adapter:
 def health(channel: Channel, now: datetime | None = None) -> dict[str, Any]:
     """What the API shows: ok, paused (until), or needs_attention (reason)."""
     now = now or utcnow()
-    if channel.health_status == "needs_attention":
+    if channel.health_status in ("needs_attention", "expiring"):
         status = "needs_attention"
     elif not channel.enabled:
         status = "paused"
@@ -173,9 +173,13 @@ def record_check(session: Session, channel: Channel, report: HealthReport) -> No
     channel.health_checked_at = utcnow()
     channel.token_expires_at = report.expires_at
     if report.status == "ok":
-        if channel.health_status == "needs_attention":
+        if channel.health_status in ("needs_attention", "expiring"):
             channel.health_status = "ok"
         channel.health_reason = ""
+    elif report.status == "expiring":
+        # Flagged with a clear message, but not held: the token still works until it lapses.
+        channel.health_status = "expiring"
+        channel.health_reason = report.reason
     else:
         channel.health_status = "needs_attention"
         channel.health_reason = report.reason

@@ -21,7 +21,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
 from jobqueue.connection import JobQueue, get_queue
 from publisher.db import db
-from publisher.delivery.models import Channel, Publication
+from publisher.delivery.models import DELIVERING_HEALTH, Channel, Publication
 
 log = logging.getLogger(__name__)
 DELIVER_JOB = "publisher.delivery.deliver"
@@ -82,7 +82,7 @@ def _channel_ready(now: datetime) -> Any:
     """Channels that may be called now: enabled, healthy and not resting."""
     return and_(
         Channel.enabled.is_(True),
-        Channel.health_status == "ok",
+        Channel.health_status.in_(DELIVERING_HEALTH),
         or_(Channel.paused_until.is_(None), Channel.paused_until <= now),
     )
 

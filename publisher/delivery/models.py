@@ -23,6 +23,8 @@ PUBLICATION_STATUSES = (
 )
 PENDING_STATUSES = ("scheduled", "queued", "publishing", "unconfirmed")
 PRIORITIES = ("normal", "priority", "emergency")
+# Channel health values that still deliver: "expiring" is flagged for people, not held.
+DELIVERING_HEALTH = ("ok", "expiring")
 
 
 class Channel(Base):

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -38,7 +38,7 @@ from channels.base import (
 from content_library.db import utcnow
 from publisher.db import db
 from publisher.delivery.channels import adapter_for, flag_channel, pause_channel, record_check
-from publisher.delivery.models import Attempt, Channel, Publication
+from publisher.delivery.models import DELIVERING_HEALTH, Attempt, Channel, Publication
 from publisher.delivery.render import render
 
 log = logging.getLogger(__name__)
@@ -118,14 +118,16 @@ def deliver(publication_id: int) -> str:
     if not claimed:
         db.session.rollback()
         return "skipped"
-    db.session.commit()
+    # The claim, the checks and the attempt row commit together, before the channel call:
+    # one durable write instead of three (a worker that dies before it leaves the row
+    # queued, and the dispatcher requeues it).
     pub = db.session.get(Publication, publication_id, populate_existing=True)
     assert pub is not None
     channel = db.session.get(Channel, pub.channel_id, populate_existing=True)
     assert channel is not None
     extra = {"publication_id": pub.id}
 
-    if not channel.enabled or channel.health_status != "ok" or (
+    if not channel.enabled or channel.health_status not in DELIVERING_HEALTH or (
         channel.paused_until and channel.paused_until > now
     ):
         # Held, not failed: the channel needs rest or a person. The attempt is not counted.
@@ -154,13 +156,14 @@ def deliver(publication_id: int) -> str:
         # Reconciliation looks for posts made since the start of the last call that may have
         # posted: this one. Older posts with the same words belong to other publications.
         pub.reconcile_since = now
-    db.session.commit()
+    db.session.flush()
     attempt_id = attempt.id
 
     try:
         post = render(db.session, pub)
         adapter = adapter_for(channel)
     except Exception as exc:  # rendering bugs fail the row loudly, never silently
+        db.session.commit()  # keep the claim and the attempt row
         log.exception("rendering failed", extra=extra)
         if pub.reconcile:  # an earlier call may have posted: failing would hide that post
             return _manual_check(pub, token, attempt_id, f"render failed: {exc}")
@@ -169,22 +172,27 @@ def deliver(publication_id: int) -> str:
                                 "last_error": f"Không dựng được nội dung / render failed: {exc}"})
         db.session.commit()
         return "failed"
-    db.session.commit()  # end the read transaction: no transaction stays open during the call
+    db.session.commit()  # durable before the call; no transaction stays open during it
 
     try:
+        claimed_at: datetime | None = now
         if pub.reconcile:
             outcome = _reconcile(pub, channel, adapter, post, token, attempt_id)
             if outcome is not None:
                 return outcome
-        return _publish(pub, channel, adapter, post, token, attempt_id)
+            claimed_at = None  # time has passed during the lookup: renew the lease first
+        return _publish(pub, channel, adapter, post, token, attempt_id, claimed_at=claimed_at)
     finally:
         _close_adapter(adapter)
 
 
 def _publish(pub: Publication, channel: Channel, adapter: Any, post: Any, token: str,
-             attempt_id: int) -> str:
+             attempt_id: int, *, claimed_at: datetime | None = None) -> str:
     """The irreversible call, made only while the row is still ours."""
-    if not _still_mine(pub.id, token):
+    lease = current_app.config["SETTINGS"].LEASE_SECONDS
+    fresh = claimed_at is not None and utcnow() - claimed_at < timedelta(seconds=lease / 3)
+    # A claim made a moment ago is still ours: renewing it would cost a durable write.
+    if not fresh and not _still_mine(pub.id, token):
         _close_attempt(attempt_id, "lost", "the row moved on before the call (lease ran out)")
         db.session.commit()
         log.warning("lease lost before the channel call; not posting",

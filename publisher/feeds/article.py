@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from content_library.models import Asset, Campaign, ContentItem, ContentVersion, Drive
 from content_library.sanitize import sanitize_html
+from content_library.search import slugify
 from publisher.delivery.models import Publication
 from publisher.delivery.render import words_for
-from publisher.feeds.items import plain_summary
+from publisher.feeds.items import is_templated, plain_summary
 from publisher.planning.vietnamese_dates import (
     format_date_vi,
     format_datetime_vi,
@@ -70,8 +71,10 @@ class ArticlePage:
     drive: DriveFacts | None
 
 
-def _public_publication(session: Session, content_id: int) -> Publication | None:
-    stmt = (
+def _public_publication(session: Session, content_id: int, slug: str) -> Publication | None:
+    """The newest visible publication; for a template planned for several drives, the one
+    whose words the slug names (each drive's Fanpage post links to its own words)."""
+    pubs = session.scalars(
         select(Publication)
         .where(
             Publication.content_id == content_id,
@@ -83,16 +86,18 @@ def _public_publication(session: Session, content_id: int) -> Publication | None
             func.coalesce(Publication.published_at, Publication.updated_at).desc(),
             Publication.id.desc(),
         )
-        .limit(1)
-    )
-    return session.scalars(stmt).first()
+    ).all()
+    if slug:
+        for pub in pubs:
+            if is_templated(pub.render_context) and slugify(words_for(pub)[0]) == slug:
+                return pub
+    return pubs[0] if pubs else None
 
 
 def _words(
     session: Session, pub: Publication, item: ContentItem
 ) -> tuple[str, str, str, int | None]:
-    context = pub.render_context or {}
-    if context.get("title") or context.get("body_html"):
+    if is_templated(pub.render_context):
         title, body, summary = words_for(pub)
         return title, body, summary, pub.version.asset_id
     version = pub.version
@@ -139,9 +144,9 @@ def _drive_facts(drive: Drive) -> DriveFacts:
     )
 
 
-def load_article(session: Session, content_id: int) -> ArticlePage | None:
+def load_article(session: Session, content_id: int, slug: str = "") -> ArticlePage | None:
     """The public page of ``content_id``, or None when it must not be shown."""
-    pub = _public_publication(session, content_id)
+    pub = _public_publication(session, content_id, slug)
     if pub is None:
         return None
     item = pub.content
@@ -159,7 +164,9 @@ def load_article(session: Session, content_id: int) -> ArticlePage | None:
     if pub.drive_id is not None:
         drive_row = session.get(Drive, pub.drive_id)
         drive = _drive_facts(drive_row) if drive_row is not None else None
-    published = _first_published(session, content_id, pub.published_at or pub.scheduled_at)
+    published = pub.published_at or pub.scheduled_at
+    if not is_templated(pub.render_context):
+        published = _first_published(session, content_id, published)
     return ArticlePage(
         content_id=content_id,
         title=title,

@@ -135,46 +135,61 @@ def feed_channel(channel: Channel, base_url: str, self_path: str) -> FeedChannel
     )
 
 
-def _newest_per_content(channel_id: int, limit: int) -> Select[Any]:
-    # One item per content item: its newest published publication gives the words (a
-    # correction published again replaces the old text under the same guid), while the
-    # item keeps the date it first appeared in this feed, so a correction does not jump
-    # to the top as if it were news.
+def is_templated(render_context: dict[str, Any] | None) -> bool:
+    """Planned from a template: the publication carries its own words (one drive's facts)."""
+    context = render_context or {}
+    return bool(context.get("title") or context.get("body_html"))
+
+
+def item_guid(content_id: int, drive_id: int | None) -> str:
+    """The content's guid; a template's words for one drive are an item of their own."""
+    guid = rss_guid(content_id)
+    return guid if drive_id is None else f"{guid}/drive-{drive_id}"
+
+
+def _newest_per_item(session: Session, channel_id: int, limit: int) -> list[tuple[int, Any]]:
+    """(publication id, first published) of the newest ``limit`` items, newest first.
+
+    One item per content item: its newest publication gives the words (a correction
+    published again replaces the text under the same guid), while the item keeps the
+    date it first appeared, so a correction does not jump to the top as news. A
+    template planned for several drives is one item per drive, since each carries
+    other facts. Grouped here rather than in SQL because "templated" is a JSON test;
+    it runs only when the feed changed.
+    """
     pub = Publication
-    ranked = (
-        select(
-            pub.id.label("pub_id"),
-            func.row_number()
-            .over(partition_by=pub.content_id, order_by=(pub.published_at.desc(), pub.id.desc()))
-            .label("rank"),
-            func.min(pub.published_at).over(partition_by=pub.content_id).label("first_at"),
-        )
+    rows = session.execute(
+        select(pub.id, pub.content_id, pub.drive_id, pub.published_at, pub.render_context)
         .where(
             pub.channel_id == channel_id, pub.status == "published", pub.published_at.is_not(None)
         )
-        .subquery()
+        .order_by(pub.published_at.desc(), pub.id.desc())
     )
-    return (
-        select(Publication, ranked.c.first_at)
-        .join(ranked, ranked.c.pub_id == Publication.id)
-        .where(ranked.c.rank == 1)
-        .order_by(ranked.c.first_at.desc(), Publication.content_id.desc())
-        .limit(limit)
-        .options(selectinload(Publication.version), selectinload(Publication.content))
-    )
+    groups: dict[tuple[int, int], list[Any]] = {}
+    for pub_id, content_id, drive_id, published_at, context in rows:
+        key = (content_id, drive_id if drive_id is not None and is_templated(context) else 0)
+        if key in groups:
+            groups[key][1] = published_at  # rows come newest first: this one is older
+        else:
+            groups[key] = [pub_id, published_at]
+    ordered = sorted(groups.items(), key=lambda kv: (kv[1][1], kv[0]), reverse=True)
+    return [(pub_id, first_at) for _key, (pub_id, first_at) in ordered[:limit]]
 
 
 def feed_items(session: Session, channel: Channel, *, base_url: str, limit: int) -> list[FeedItem]:
-    """The newest ``limit`` items of an RSS channel, one per content item."""
-    rows = session.execute(_newest_per_content(channel.id, limit)).all()
-    pubs = [pub for pub, _first in rows]
-    assets = _assets(session, {p.version.asset_id for p in pubs if p.version.asset_id})
-    campaigns = _campaign_names(session, {p.content.campaign_id for p in pubs})
-    items = []
-    for pub, first_at in rows:
-        first = first_at if isinstance(first_at, datetime) else pub.published_at
-        items.append(_item(pub, first, base_url, assets, campaigns))
-    return items
+    """The newest ``limit`` items of an RSS channel (see :func:`_newest_per_item`)."""
+    chosen = _newest_per_item(session, channel.id, limit)
+    loaded = session.scalars(
+        select(Publication)
+        .where(Publication.id.in_([pub_id for pub_id, _first in chosen]))
+        .options(selectinload(Publication.version), selectinload(Publication.content))
+    ).all()
+    pubs = {p.id: p for p in loaded}
+    assets = _assets(session, {p.version.asset_id for p in loaded if p.version.asset_id})
+    campaigns = _campaign_names(session, {p.content.campaign_id for p in loaded})
+    return [
+        _item(pubs[pub_id], first_at, base_url, assets, campaigns) for pub_id, first_at in chosen
+    ]
 
 
 def _assets(session: Session, ids: set[int]) -> dict[int, tuple[str, int]]:
@@ -235,8 +250,9 @@ def _item(
         mime, size = assets[asset_id]
         image_url = f"{base_url}/media/{asset_id}"
         enclosure = Enclosure(url=image_url, length=size, mime=mime)
+    drive_id = pub.drive_id if is_templated(pub.render_context) else None
     return FeedItem(
-        guid=rss_guid(pub.content_id),
+        guid=item_guid(pub.content_id, drive_id),
         title=title,
         link=base_url + article_path(pub.content_id, title),
         summary=plain_summary(summary, body_html),

@@ -35,23 +35,45 @@ class FeedProbe:
         self._remember = remember  # SQLite: reuse answers while data_version holds
 
     def state(self, slug: str) -> FeedState | None:
+        if self._remember:
+            known, state = self._remembered(slug)
+            if known:
+                return state
         with self._engine.connect() as conn:
             if not self._remember:
-                row = conn.execute(state_statement(), {"slug": slug}).first()
-                return feed_state_from_row(row)
+                return feed_state_from_row(conn.execute(state_statement(), {"slug": slug}).first())
+            # data_version first, on the connection that then runs the query, so that the
+            # answer we remember is never older than the version we file it under.
             info = conn.connection.info
             version = conn.exec_driver_sql("PRAGMA data_version").scalar()
             remembered: dict[str, FeedState | None] = info.setdefault("feed_states", {})
             if info.get("data_version") != version:
                 remembered.clear()
                 info["data_version"] = version
-            elif slug in remembered:
-                return remembered[slug]
-            row = conn.execute(state_statement(), {"slug": slug}).first()
-            state = feed_state_from_row(row)
+            state = feed_state_from_row(conn.execute(state_statement(), {"slug": slug}).first())
             if len(remembered) < 1000:
                 remembered[slug] = state
             return state
+
+    def _remembered(self, slug: str) -> tuple[bool, FeedState | None]:
+        # The hot path of a poll, straight on the pooled DBAPI connection: one pragma that
+        # reads no table. Misses fall through to the full query in state().
+        raw = self._engine.raw_connection()
+        try:
+            info = raw.info
+            remembered = info.get("feed_states")
+            if remembered is None or slug not in remembered:
+                return False, None
+            cursor = raw.cursor()
+            try:
+                version = cursor.execute("PRAGMA data_version").fetchone()[0]
+            finally:
+                cursor.close()
+            if info.get("data_version") != version:
+                return False, None
+            return True, remembered[slug]
+        finally:
+            raw.close()  # back to the pool
 
 
 def _sqlite_reader(url: Any) -> Engine:

@@ -141,7 +141,7 @@ def feed(slug: str) -> Response:
 @feeds.get("/articles/<int:content_id>-<slug>")
 def article(content_id: int, slug: str = "") -> Any:
     """The public page of a published article; a wrong slug redirects to the right one."""
-    page = load_article(db.session, content_id)
+    page = load_article(db.session, content_id, slug)
     if page is None:
         abort(404)
     canonical_slug = slugify(page.title)

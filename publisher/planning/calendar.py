@@ -47,6 +47,14 @@ PRODID = "-//Campaign Publisher//Lich hien mau tinh nguyen//VI"
 CALENDAR_STATUSES = (*PENDING_STATUSES, "published")
 PUBLICATION_MINUTES = 15
 DRIVE_STATUS = {"cancelled": "CANCELLED", "planned": "TENTATIVE"}
+STATUS_LABELS = {
+    "scheduled": "đã lên lịch",
+    "queued": "đang chờ gửi",
+    "publishing": "đang gửi",
+    "unconfirmed": "đang đối soát với kênh",
+    "published": "đã đăng",
+}
+DESCRIPTION_CHARS = 1000
 CHANNEL_LABELS = {
     "fanpage": "Fanpage",
     "rss": "Cổng thông tin",
@@ -67,7 +75,7 @@ def campaign_ics(slug: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Disposition"] = f'inline; filename="{campaign.slug}.ics"'
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):
         response.status_code = 304
         response.set_data(b"")
     return response
@@ -186,7 +194,10 @@ def _publication_event(pub: Publication, host: str, drive_name: str | None) -> E
     event.add("dtstart", to_local(pub.scheduled_at))
     event.add("dtend", to_local(pub.scheduled_at) + timedelta(minutes=PUBLICATION_MINUTES))
     event.add("summary", f"[{pub.channel.name}] {title}")
-    lines = [f"Kênh: {pub.channel.name} ({label}).", f"Trạng thái: {pub.status}."]
+    lines = [
+        f"Kênh: {pub.channel.name} ({label}).",
+        f"Trạng thái: {STATUS_LABELS.get(pub.status, pub.status)}.",
+    ]
     if drive_name:
         lines.append(f"Đợt hiến máu: {drive_name}.")
     if pub.slot:
@@ -194,7 +205,10 @@ def _publication_event(pub: Publication, host: str, drive_name: str | None) -> E
             f"Buổi phát: {'sáng' if pub.slot == 'morning' else 'chiều'}, đọc {pub.repeats} lần."
         )
     lines.append("")
-    lines.append(html_to_text(body_html)[:1000])
+    text = html_to_text(body_html)
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+    lines.append(text)
     event.add("description", "\n".join(lines))
     event.add("status", "CONFIRMED" if pub.status == "published" else "TENTATIVE")
     event.add("categories", [label])

@@ -30,10 +30,21 @@ from content_library.models import Campaign, ContentItem, ContentVersion
 from content_library.sanitize import html_to_text, nfc, sanitize_html
 from content_library.search import fold
 from content_library.services import content_hash
+from publisher.planning.drives_csv import DrivesImportFailed, ImportSummary, import_drives_csv
 from publisher.planning.models import PlaybookRecord
 from publisher.planning.playbooks import load_playbooks, playbook_to_dict, shipped_playbooks_dir
 from publisher.planning.rendering import TEMPLATE_GUID_PREFIX, template_guid
 from publisher.planning.templates import Template, load_templates, shipped_templates_dir
+
+__all__ = [
+    "ImportSummary",
+    "SeedCount",
+    "import_drives_csv",
+    "seed_campaigns",
+    "seed_plan",
+    "seed_playbooks",
+    "seed_templates",
+]
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 SHIPPED_NOTE = "Mẫu kèm theo cấu hình triển khai"
@@ -204,8 +215,6 @@ def seed_campaigns(session: Session, path: Path | None = None) -> SeedCount:
 
 def seed_plan(session: Session, echo: Callable[[str], None] = print) -> dict[str, int]:
     """Campaigns, drives, templates and playbooks of the 2025 plan; one line per kind."""
-    from publisher.planning.drives_csv import DrivesImportFailed, import_drives_csv
-
     campaigns = seed_campaigns(session)
     echo(campaigns.line("campaigns"))
     drives = import_drives_csv(session, CONFIG / "drives-2025.csv", update_existing=False)

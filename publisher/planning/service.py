@@ -17,8 +17,7 @@ whole plan (422) with every problem listed, so nothing fails at delivery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -39,8 +38,16 @@ from publisher.planning.reminders import (
     reminder_plan_key,
     reminder_times,
 )
-from publisher.planning.rendering import campaign_facts, drive_facts, render_words
-from publisher.planning.rules import Conflict, ProposedItem, check_conflicts
+from publisher.planning.rendering import (
+    campaign_facts,
+    drive_facts,
+    html_context,
+    render_title,
+    render_words,
+    words,
+)
+from publisher.planning.results import PlanItem, PlanNote, PlanResult, iso
+from publisher.planning.rules import ProposedItem, check_conflicts
 from publisher.planning.sources import (
     ExistingRow,
     PlanRefused,
@@ -54,98 +61,15 @@ from publisher.planning.sources import (
 from publisher.planning.templates import TemplateContext, TemplateError
 from publisher.planning.vietnamese_dates import require_aware
 
-__all__ = ["PlanItem", "PlanNote", "PlanRefused", "PlanResult", "plan_campaign", "playbook_of"]
-
-
-@dataclass
-class PlanItem:
-    """One publication of the plan: to create (dry run), created now, or there already."""
-
-    plan_key: str
-    drive_id: int | None
-    channel_id: int
-    channel_slug: str
-    channel_kind: str
-    step: str
-    template: str
-    scheduled_at: datetime
-    expires_at: datetime | None
-    priority: str
-    slot: str | None
-    repeats: int
-    title: str
-    publication_id: int | None = None
-    status: str = "new"  # "new" in a dry run, else the publication's status
-    action: str = "create"  # create (dry run) | created | exists
-    render_context: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "plan_key": self.plan_key,
-            "drive_id": self.drive_id,
-            "channel_id": self.channel_id,
-            "channel_slug": self.channel_slug,
-            "channel_kind": self.channel_kind,
-            "step": self.step,
-            "template": self.template,
-            "scheduled_at": iso(self.scheduled_at),
-            "expires_at": iso(self.expires_at),
-            "priority": self.priority,
-            "slot": self.slot,
-            "repeats": self.repeats,
-            "title": self.title,
-            "publication_id": self.publication_id,
-            "status": self.status,
-            "action": self.action,
-        }
-
-
-@dataclass(frozen=True)
-class PlanNote:
-    """Something that produced no item, and why (in Vietnamese)."""
-
-    drive_id: int | None
-    step: str | None
-    kind: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "drive_id": self.drive_id,
-            "step": self.step,
-            "kind": self.kind,
-            "message": self.message,
-        }
-
-
-@dataclass
-class PlanResult:
-    """What ``plan_campaign`` did (or, for a dry run, would do)."""
-
-    dry_run: bool
-    created: int = 0
-    skipped_existing: int = 0
-    items: list[PlanItem] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    notes: list[PlanNote] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "created": self.created,
-            "skipped_existing": self.skipped_existing,
-            "items": [item.as_dict() for item in self.items],
-            "conflicts": [
-                {
-                    "key": c.key,
-                    "kind": c.kind,
-                    "message": c.message_vi,
-                    "suggestion": iso(c.suggestion),
-                }
-                for c in self.conflicts
-            ],
-            "notes": [note.as_dict() for note in self.notes],
-        }
+__all__ = [
+    "PlanItem",
+    "PlanNote",
+    "PlanRefused",
+    "PlanResult",
+    "iso",
+    "plan_campaign",
+    "playbook_of",
+]
 
 
 def playbook_of(record: PlaybookRecord) -> Playbook:
@@ -241,14 +165,17 @@ def plan_drives(
     context_campaign = campaign_facts(campaign)
     for drive, cancelled in work:
         facts = drive_facts(drive)
+        context = TemplateContext(drive=facts, campaign=context_campaign)
+        # The pure planner renders the bodies, which are HTML: it gets the facts escaped.
+        escaped = html_context(context)
         try:
             drive_plan = plan_drive(
                 playbook,
                 drive_id=drive.id,
-                drive=facts,
+                drive=escaped.drive,  # type: ignore[arg-type]
                 commune_code=drive.commune_code,
                 cancelled=cancelled,
-                campaign=context_campaign,
+                campaign=escaped.campaign,
                 channels=targets,
                 templates=pure_templates,
                 now=now,
@@ -259,13 +186,11 @@ def plan_drives(
         result.notes.extend(
             PlanNote(drive.id, n.step_key, n.kind, n.message_vi) for n in drive_plan.notes
         )
-        words: dict[str, dict[str, Any]] = {}
-        context = TemplateContext(drive=facts, campaign=context_campaign)
+        rendered: dict[str, dict[str, Any]] = {}
         for planned in drive_plan.items:
-            if planned.template_key not in words:
-                words[planned.template_key] = render_words(
-                    templates[planned.template_key].template, context
-                )
+            if planned.template_key not in rendered:
+                title = render_title(templates[planned.template_key].template, context)
+                rendered[planned.template_key] = words(title, planned.body)
             channel = channels[int(planned.channel_id)]
             proposals.append(
                 PlanItem(
@@ -281,8 +206,8 @@ def plan_drives(
                     priority=planned.priority,
                     slot=planned.slot,
                     repeats=planned.repeats,
-                    title=planned.title,
-                    render_context=words[planned.template_key],
+                    title=rendered[planned.template_key]["title"],
+                    render_context=rendered[planned.template_key],
                 )
             )
     for reminder in reminders:
@@ -341,7 +266,7 @@ def _reminder_items(
 ) -> list[PlanItem]:
     source = templates[reminder.template]
     context = TemplateContext(drive=None, campaign=campaign_facts(campaign))
-    words = render_words(source.template, context)
+    reminder_words = render_words(source.template, context)
     items = []
     for target in targets:
         if target.kind not in reminder.channels:
@@ -363,8 +288,8 @@ def _reminder_items(
                     priority=reminder.priority,
                     slot=reminder.slot if target.kind == "loudspeaker" else None,
                     repeats=reminder.repeats if target.kind == "loudspeaker" else 1,
-                    title=words["title"],
-                    render_context=words,
+                    title=reminder_words["title"],
+                    render_context=reminder_words,
                 )
             )
     return items
@@ -458,11 +383,6 @@ def _apply(
         item.publication_id, item.status, item.action = pub.id, pub.status, "created"
         item.scheduled_at, item.expires_at = pub.scheduled_at, pub.expires_at
         result.created += 1
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with ``Z``, as the API writes times."""
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _delivery_settings() -> tuple[int, int]:

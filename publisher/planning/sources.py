@@ -43,6 +43,8 @@ class TemplateSource:
     version_id: int
     template: Template
     has_image: bool
+    # Held so the session's (weak) identity map keeps the item: scheduling looks it up per row.
+    item: ContentItem | None = None
 
 
 def known_template_keys(session: Session) -> set[str]:
@@ -99,7 +101,9 @@ def load_templates(
                 f"Mẫu áp phích “{key}” chưa có ảnh / poster template {key!r} has no image"
             )
             continue
-        found[key] = TemplateSource(item.id, version.id, template, version.asset_id is not None)
+        found[key] = TemplateSource(
+            item.id, version.id, template, version.asset_id is not None, item=item
+        )
     if errors:
         raise PlanRefused(
             "Không lập được kế hoạch: mẫu nội dung cần sửa hoặc phê duyệt "

@@ -14,34 +14,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from content_library.models import (
-    CONTENT_KINDS,
-    CONTENT_STATUSES,
-    Asset,
-    Campaign,
-    Commune,
-    ContentItem,
-    ContentVersion,
-    Drive,
-)
+from content_library.models import Asset, Campaign, Commune, Drive
 from publisher.delivery.models import Channel
 from publisher.feedimport.models import FeedSource
 from publisher.planning.models import PlaybookRecord
+from publisher.transfer.content_import import import_content
 from publisher.transfer.records import (
     DATA_FILES,
     FORMAT_NAME,
     FORMAT_VERSION,
     Names,
+    Tally,
     TransferError,
+    campaign_id_for,
     campaign_record,
     channel_record,
     drive_key,
     drive_record,
     feed_source_record,
-    item_record,
     parse_date,
     parse_datetime,
     playbook_record,
@@ -53,20 +46,6 @@ NEEDS_SECRETS = (
     "Chưa có khoá bí mật sau khi nhập; hãy nhập lại / secrets are not carried "
     "by an export: set them before this channel can deliver"
 )
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    kept: int = 0  # newer on this instance than in the export: left alone
-
-    def text(self) -> str:
-        parts = [f"{self.created} new", f"{self.updated} updated", f"{self.unchanged} unchanged"]
-        if self.kept:
-            parts.append(f"{self.kept} kept (newer here)")
-        return ", ".join(parts)
 
 
 @dataclass
@@ -88,8 +67,8 @@ def read_export(directory: Path) -> dict[str, Any]:
     manifest_path = directory / "manifest.json"
     if not manifest_path.is_file():
         raise TransferError(f"{directory} has no manifest.json: not an export, or unfinished")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT_NAME:
+    manifest = _parse("manifest.json", manifest_path.read_bytes())
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise TransferError(f"{directory} is not a campaign publisher export")
     version = manifest.get("format_version")
     if not isinstance(version, int) or version < 1:
@@ -105,8 +84,15 @@ def read_export(directory: Path) -> dict[str, Any]:
         expected = manifest.get("checksums", {}).get(name)
         if expected != hashlib.sha256(payload).hexdigest():
             raise TransferError(f"{name} does not match the manifest's checksum (altered or cut)")
-        documents[name] = json.loads(payload)
+        documents[name] = _parse(name, payload)
     return documents
+
+
+def _parse(name: str, payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError as exc:
+        raise TransferError(f"{name} is not valid JSON ({exc})") from None
 
 
 def _read(directory: Path, relative: str) -> bytes:
@@ -131,29 +117,28 @@ def import_library(
         feeds=dict(session.execute(select(FeedSource.id, FeedSource.url)).tuples().all()),
         assets=dict(session.execute(select(Asset.id, Asset.sha256)).tuples().all()),
     )
-    content = documents["content.json"]
-    campaigns = documents["campaigns.json"]
-    playbooks = documents["playbooks.json"]["playbooks"]
-    channels = documents["channels.json"]["channels"]
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("assets", lambda: _assets(session, directory, content["assets"], names, summary)),
-        ("campaigns", lambda: _campaigns(session, campaigns["campaigns"], names, summary)),
-        ("feed_sources", lambda: _feed_sources(session, content["feed_sources"], names, summary)),
-        ("drives", lambda: _drives(session, campaigns["drives"], names, summary)),
-        ("playbooks", lambda: _playbooks(session, playbooks, summary)),
-        ("channels", lambda: _channels(session, channels, summary)),
-        ("content", lambda: _content(session, content["items"], names, summary)),
-    ]
-    for section, step in steps:
+    content, campaigns = documents["content.json"], documents["campaigns.json"]
+    # In dependency order: what a row refers to is imported before it.
+    steps: dict[str, Callable[[Tally], None]] = {
+        "assets": lambda t: _assets(session, directory, content["assets"], names, t),
+        "campaigns": lambda t: _campaigns(session, campaigns["campaigns"], names, t),
+        "feed_sources": lambda t: _feed_sources(session, content["feed_sources"], names, t),
+        "drives": lambda t: _drives(session, campaigns["drives"], names, t),
+        "playbooks": lambda t: _playbooks(session, documents["playbooks.json"]["playbooks"], t),
+        "channels": lambda t: _channels(session, documents["channels.json"]["channels"], t),
+        "content": lambda t: import_content(session, content["items"], names, t),
+    }
+    for section, step in steps.items():
+        tally = summary.tallies[section]
         try:
-            step()
+            step(tally)
             session.flush()
         except TransferError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             detail = f"{type(exc).__name__}: {exc}"
             raise TransferError(f"{section}: malformed record ({detail})") from exc
-        echo(f"{section}: {summary.tallies[section].text()}")
+        echo(f"{section}: {tally.text()}")
     return summary
 
 
@@ -162,9 +147,8 @@ def _assets(
     directory: Path,
     records: list[dict[str, Any]],
     names: Names,
-    summary: ImportSummary,
+    tally: Tally,
 ) -> None:
-    tally = summary.tallies["assets"]
     known = Names.reverse(names.assets)
     for rec in records:
         sha = rec["sha256"]
@@ -194,10 +178,7 @@ def _assets(
         tally.created += 1
 
 
-def _campaigns(
-    session: Session, records: list[dict[str, Any]], names: Names, summary: ImportSummary
-) -> None:
-    tally = summary.tallies["campaigns"]
+def _campaigns(session: Session, records: list[dict[str, Any]], names: Names, tally: Tally) -> None:
     existing = {c.slug: c for c in session.scalars(select(Campaign))}
     for rec in records:
         campaign = existing.get(rec["slug"])
@@ -220,19 +201,9 @@ def _campaigns(
         names.campaigns[campaign.id] = campaign.slug
 
 
-def _campaign_id(names: Names, slug: str | None) -> int | None:
-    if slug is None:
-        return None
-    found = Names.reverse(names.campaigns).get(slug)
-    if found is None:
-        raise TransferError(f"campaign {slug!r} is referred to but not in the export")
-    return found
-
-
 def _feed_sources(
-    session: Session, records: list[dict[str, Any]], names: Names, summary: ImportSummary
+    session: Session, records: list[dict[str, Any]], names: Names, tally: Tally
 ) -> None:
-    tally = summary.tallies["feed_sources"]
     existing = {f.url: f for f in session.scalars(select(FeedSource))}
     for rec in records:
         source = existing.get(rec["url"])
@@ -246,7 +217,7 @@ def _feed_sources(
         else:
             tally.updated += 1
         source.name = rec["name"]
-        source.campaign_id = _campaign_id(names, rec["campaign"])
+        source.campaign_id = campaign_id_for(names, rec["campaign"])
         source.tags = rec["tags"]
         source.interval_minutes = int(rec["interval_minutes"])
         source.enabled = bool(rec["enabled"])
@@ -254,10 +225,7 @@ def _feed_sources(
         names.feeds[source.id] = source.url
 
 
-def _drives(
-    session: Session, records: list[dict[str, Any]], names: Names, summary: ImportSummary
-) -> None:
-    tally = summary.tallies["drives"]
+def _drives(session: Session, records: list[dict[str, Any]], names: Names, tally: Tally) -> None:
     existing = {drive_key(drive_record(d, names)): d for d in session.scalars(select(Drive))}
     communes = set(session.scalars(select(Commune.code)))
     for rec in records:
@@ -277,7 +245,7 @@ def _drives(
         else:
             tally.updated += 1
         drive.external_ref = rec["external_ref"]
-        drive.campaign_id = _campaign_id(names, rec["campaign"])
+        drive.campaign_id = campaign_id_for(names, rec["campaign"])
         drive.name = rec["name"]
         drive.starts_at = parse_datetime(rec["starts_at"])
         drive.ends_at = parse_datetime(rec["ends_at"])
@@ -289,8 +257,7 @@ def _drives(
         drive.is_sample = bool(rec["is_sample"])
 
 
-def _playbooks(session: Session, records: list[dict[str, Any]], summary: ImportSummary) -> None:
-    tally = summary.tallies["playbooks"]
+def _playbooks(session: Session, records: list[dict[str, Any]], tally: Tally) -> None:
     existing = {p.slug: p for p in session.scalars(select(PlaybookRecord))}
     for rec in records:
         playbook = existing.get(rec["slug"])
@@ -308,8 +275,7 @@ def _playbooks(session: Session, records: list[dict[str, Any]], summary: ImportS
         playbook.definition = rec["definition"]
 
 
-def _channels(session: Session, records: list[dict[str, Any]], summary: ImportSummary) -> None:
-    tally = summary.tallies["channels"]
+def _channels(session: Session, records: list[dict[str, Any]], tally: Tally) -> None:
     existing = {c.slug: c for c in session.scalars(select(Channel))}
     for rec in records:
         secret = secret_fields(rec["kind"])
@@ -339,103 +305,3 @@ def _channels(session: Session, records: list[dict[str, Any]], summary: ImportSu
         channel.settings = {k: v for k, v in rec["settings"].items() if k not in secret}
         channel.rules = rec["rules"]
         channel.enabled = bool(rec["enabled"])
-
-
-def _content(
-    session: Session, records: list[dict[str, Any]], names: Names, summary: ImportSummary
-) -> None:
-    tally = summary.tallies["content"]
-    items = session.scalars(select(ContentItem).options(selectinload(ContentItem.versions))).all()
-    by_key = {i.export_key: i for i in items}
-    by_source = {(i.feed_source_id, i.source_guid): i for i in items if i.feed_source_id}
-    feed_ids = Names.reverse(names.feeds)
-    stamps: dict[int, Any] = {}
-    for rec in records:
-        feed_id = feed_ids.get(rec["feed_source"]) if rec["feed_source"] else None
-        item = by_key.get(rec["key"]) or (
-            by_source.get((feed_id, rec["source_guid"])) if feed_id else None
-        )
-        if item is not None and item_record(item, names) == rec:
-            tally.unchanged += 1
-            continue
-        if rec["kind"] not in CONTENT_KINDS or rec["status"] not in CONTENT_STATUSES:
-            raise TransferError(f"content {rec['key']}: unknown kind or status")
-        if not rec["versions"]:
-            raise TransferError(f"content {rec['key']}: no versions")
-        if item is None:
-            item = ContentItem(export_key=rec["key"], created_at=parse_datetime(rec["created_at"]))
-            session.add(item)
-            tally.created += 1
-        elif max(v.number for v in item.versions) > max(v["number"] for v in rec["versions"]):
-            tally.kept += 1  # edited here after the export was made: this copy wins
-            continue
-        else:
-            tally.updated += 1
-        _apply_item(item, rec, names, feed_id)
-        _apply_versions(item, rec["versions"], names)
-        session.flush()
-        approved = rec["approved_version"]
-        item.approved_version_id = (
-            next((v.id for v in item.versions if v.number == approved), None) if approved else None
-        )
-        item.latest_version = max(v.number for v in item.versions)
-        session.flush()
-        stamps[item.id] = parse_datetime(rec["updated_at"])
-    for item_id, stamp in stamps.items():
-        # Set last: every ORM update above bumps updated_at (onupdate) to now.
-        session.execute(
-            update(ContentItem)
-            .where(ContentItem.id == item_id)
-            .values(updated_at=stamp)
-            .execution_options(synchronize_session="fetch")
-        )
-
-
-def _apply_item(item: ContentItem, rec: dict[str, Any], names: Names, feed_id: int | None) -> None:
-    item.export_key = rec["key"]
-    item.kind = rec["kind"]
-    item.status = rec["status"]
-    item.language = rec["language"]
-    item.campaign_id = _campaign_id(names, rec["campaign"])
-    item.tags = rec["tags"]
-    item.is_template = bool(rec["is_template"])
-    item.feed_source_id = feed_id
-    item.source_guid = rec["source_guid"]
-    item.source_url = rec["source_url"]
-    item.source_name = rec["source_name"]
-    item.search_text = rec["search_text"]
-    item.created_at = parse_datetime(rec["created_at"])
-
-
-def _apply_versions(item: ContentItem, records: list[dict[str, Any]], names: Names) -> None:
-    current = {v.number: v for v in item.versions}
-    asset_ids = Names.reverse(names.assets)
-    for rec in sorted(records, key=lambda r: r["number"]):
-        version = current.get(rec["number"])
-        if (
-            version is not None
-            and version.status == "approved"
-            and version.content_hash
-            and version.content_hash != rec["content_hash"]
-        ):
-            raise TransferError(
-                f"content {item.export_key} version {rec['number']} is approved here with "
-                "different words: an approved version never changes"
-            )
-        if version is None:
-            version = ContentVersion(number=rec["number"])
-            item.versions.append(version)
-        if rec["asset"] is not None and rec["asset"] not in asset_ids:
-            raise TransferError(f"content {item.export_key}: asset {rec['asset']} not in export")
-        version.status = rec["status"]
-        version.title = rec["title"]
-        version.body_html = rec["body_html"]
-        version.summary = rec["summary"]
-        version.asset_id = asset_ids.get(rec["asset"]) if rec["asset"] else None
-        version.reading_text = rec["reading_text"]
-        version.variants = rec["variants"]
-        version.content_hash = rec["content_hash"]
-        version.created_at = parse_datetime(rec["created_at"])
-        version.submitted_at = parse_datetime(rec["submitted_at"])
-        version.reviewed_at = parse_datetime(rec["reviewed_at"])
-        version.review_note = rec["review_note"]

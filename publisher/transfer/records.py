@@ -47,6 +47,32 @@ class Names:
         return {name: id_ for id_, name in mapping.items()}
 
 
+@dataclass
+class Tally:
+    """What an import did with one kind of row."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept: int = 0  # newer on this instance than in the export: left alone
+
+    def text(self) -> str:
+        parts = [f"{self.created} new", f"{self.updated} updated", f"{self.unchanged} unchanged"]
+        if self.kept:
+            parts.append(f"{self.kept} kept (newer here)")
+        return ", ".join(parts)
+
+
+def campaign_id_for(names: Names, slug: str | None) -> int | None:
+    """The id of the campaign a record names by slug (None for none)."""
+    if slug is None:
+        return None
+    found = Names.reverse(names.campaigns).get(slug)
+    if found is None:
+        raise TransferError(f"campaign {slug!r} is referred to but not in the export")
+    return found
+
+
 def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None

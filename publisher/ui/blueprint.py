@@ -109,7 +109,9 @@ class Page:
     """One page of a query's rows, with what the pager needs."""
 
     def __init__(self, session: Session, stmt: Select[Any], page: int, per_page: int = PER_PAGE):
-        self.total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        self.total = session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        )
         self.total = int(self.total or 0)
         self.pages = max(1, -(-self.total // per_page))
         self.page = min(max(1, page), self.pages)

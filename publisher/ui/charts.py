@@ -10,8 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-PALETTE = ("#b91c1c", "#2563eb", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777",
-           "#4b5563")
+PALETTE = ("#b91c1c", "#2563eb", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
 MUTED = "#d6d3d1"
 
 
@@ -67,20 +66,28 @@ def _value_axis(chart: Chart, top: float, bottom: float, maximum: int, left: flo
     for i in range(TICKS + 1):
         y = bottom - (bottom - top) * i / TICKS
         chart.gridlines.append(y)
-        chart.labels.append(Label(left - 6, y + 4, f"{maximum * i // TICKS:,}".replace(",", "."),
-                                  "end"))
+        chart.labels.append(
+            Label(left - 6, y + 4, f"{maximum * i // TICKS:,}".replace(",", "."), "end")
+        )
 
 
-def columns(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *,
-            stacked: bool, width: int = 720, height: int = 300) -> Chart:
+def columns(
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
+    *,
+    stacked: bool,
+    width: int = 720,
+    height: int = 300,
+) -> Chart:
     """Vertical columns per category: stacked series, or side by side."""
     left, right, top, bottom = 44, width - 8, 12, height - 40
     chart = Chart(width, height, plot_left=left, plot_right=right, baseline=bottom)
     if stacked:
         totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     else:
-        totals = [max((values[i] for _, values in series), default=0)
-                  for i in range(len(categories))]
+        totals = [
+            max((values[i] for _, values in series), default=0) for i in range(len(categories))
+        ]
     maximum = nice_max(max(totals, default=0))
     _value_axis(chart, top, bottom, maximum, left)
     slot = (right - left) / max(1, len(categories))
@@ -96,20 +103,41 @@ def columns(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]
             if stacked:
                 if value:
                     h = value * scale
-                    chart.bars.append(Bar(x0, bottom - stack - h, column, h, fill,
-                                          f"{series_name}, {name}: {value}"))
+                    chart.bars.append(
+                        Bar(
+                            x0,
+                            bottom - stack - h,
+                            column,
+                            h,
+                            fill,
+                            f"{series_name}, {name}: {value}",
+                        )
+                    )
                     stack += value * scale
             else:
                 w = column / max(1, len(series))
                 h = value * scale
-                chart.bars.append(Bar(x0 + w * position, bottom - h, w * 0.92, h, fill,
-                                      f"{series_name}, {name}: {value}"))
+                chart.bars.append(
+                    Bar(
+                        x0 + w * position,
+                        bottom - h,
+                        w * 0.92,
+                        h,
+                        fill,
+                        f"{series_name}, {name}: {value}",
+                    )
+                )
     chart.legend = [(PALETTE[i % len(PALETTE)], name) for i, (name, _) in enumerate(series)]
     return chart
 
 
-def progress_rows(rows: Sequence[tuple[str, int, int]], *, width: int = 720,
-                  row_height: int = 26, label_width: int = 190) -> Chart:
+def progress_rows(
+    rows: Sequence[tuple[str, int, int]],
+    *,
+    width: int = 720,
+    row_height: int = 26,
+    label_width: int = 190,
+) -> Chart:
     """One horizontal bar per row: the whole (``due``) in grey, the part (``done``) over it."""
     left, right, top = label_width, width - 60, 8
     height = top + row_height * max(1, len(rows)) + 8
@@ -119,12 +147,22 @@ def progress_rows(rows: Sequence[tuple[str, int, int]], *, width: int = 720,
     for index, (name, due, done) in enumerate(rows):
         y = top + row_height * index
         chart.labels.append(Label(left - 8, y + row_height * 0.62, name, "end"))
-        chart.bars.append(Bar(left, y + 4, due * scale, row_height - 10, MUTED,
-                              f"{name}: cần xác nhận {due}"))
+        chart.bars.append(
+            Bar(left, y + 4, due * scale, row_height - 10, MUTED, f"{name}: cần xác nhận {due}")
+        )
         if done:
-            chart.bars.append(Bar(left, y + 4, done * scale, row_height - 10, PALETTE[2],
-                                  f"{name}: đã xác nhận {done}"))
-        chart.labels.append(Label(left + due * scale + 6, y + row_height * 0.62,
-                                  f"{done}/{due}", "start"))
+            chart.bars.append(
+                Bar(
+                    left,
+                    y + 4,
+                    done * scale,
+                    row_height - 10,
+                    PALETTE[2],
+                    f"{name}: đã xác nhận {done}",
+                )
+            )
+        chart.labels.append(
+            Label(left + due * scale + 6, y + row_height * 0.62, f"{done}/{due}", "start")
+        )
     chart.legend = [(PALETTE[2], "Đã xác nhận"), (MUTED, "Cần xác nhận")]
     return chart

@@ -46,8 +46,7 @@ def render_error(error: HTTPException) -> Response:
     message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     # Werkzeug's own English default says nothing; a description someone wrote does.
     stock = default_exceptions.get(status)
-    custom = error.description if stock is None or error.description != stock.description \
-        else None
+    custom = error.description if stock is None or error.description != stock.description else None
     if custom and has_vietnamese(custom):
         message = vietnamese_part(custom)
     body = render_template(

@@ -147,7 +147,9 @@ def publication_title(pub: object) -> str:
     return context.get("title") or (version.title if version is not None else "")
 
 
-_VIETNAMESE_LETTERS = frozenset("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+_VIETNAMESE_LETTERS = frozenset(
+    "ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+)
 
 
 def has_vietnamese(text: str) -> bool:

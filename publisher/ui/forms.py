@@ -23,8 +23,14 @@ class Form:
         self.data = data
         self.errors = FormErrors()
 
-    def text(self, name: str, *, required: bool = False, max_length: int = 10_000,
-             label: str = "Trường này") -> str:
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        max_length: int = 10_000,
+        label: str = "Trường này",
+    ) -> str:
         value = nfc(self.data.get(name, "") or "").strip()
         if required and not value:
             self.errors[name] = f"{label} không được để trống."
@@ -32,8 +38,15 @@ class Form:
             self.errors[name] = f"{label} dài quá {max_length} ký tự."
         return value
 
-    def integer(self, name: str, *, minimum: int | None = None, maximum: int | None = None,
-                required: bool = False, label: str = "Giá trị") -> int | None:
+    def integer(
+        self,
+        name: str,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        required: bool = False,
+        label: str = "Giá trị",
+    ) -> int | None:
         raw = (self.data.get(name) or "").strip()
         if not raw:
             if required:
@@ -50,8 +63,9 @@ class Form:
             self.errors[name] = f"{label} tối đa là {maximum}."
         return value
 
-    def local_datetime(self, name: str, *, required: bool = False,
-                       label: str = "Thời gian") -> datetime | None:
+    def local_datetime(
+        self, name: str, *, required: bool = False, label: str = "Thời gian"
+    ) -> datetime | None:
         """A ``datetime-local`` value read as Asia/Ho_Chi_Minh time, returned in UTC."""
         raw = (self.data.get(name) or "").strip()
         if not raw:
@@ -75,8 +89,9 @@ class Form:
             self.errors[name] = f"{label} không đúng dạng ngày."
             return None
 
-    def choice(self, name: str, choices: Any, *, required: bool = True,
-               label: str = "Lựa chọn") -> str | None:
+    def choice(
+        self, name: str, choices: Any, *, required: bool = True, label: str = "Lựa chọn"
+    ) -> str | None:
         value = (self.data.get(name) or "").strip()
         if not value and not required:
             return None

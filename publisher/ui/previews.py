@@ -67,12 +67,25 @@ def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
     image_url = None
     if version.asset is not None:
         asset = version.asset
-        media = (MediaFile(filename=asset.filename, mime=asset.mime, data=b"",
-                           width=asset.width, height=asset.height),)
+        media = (
+            MediaFile(
+                filename=asset.filename,
+                mime=asset.mime,
+                data=b"",
+                width=asset.width,
+                height=asset.height,
+            ),
+        )
         image_url = url_for("public.asset_thumbnail", asset_id=asset.id)
     post = RenderedPost(
-        publication_id=0, idempotency_key="preview", title=version.title, text=text,
-        html=version.body_html, summary=version.summary, link=link, media=media,
+        publication_id=0,
+        idempotency_key="preview",
+        title=version.title,
+        text=text,
+        html=version.body_html,
+        summary=version.summary,
+        link=link,
+        media=media,
         language=item.language,
     )
     message = compose_message(post)

@@ -12,8 +12,8 @@ from publisher.auth.models import ROLES, ApiToken, User
 from publisher.auth.services import AuthError, create_token, create_user, hash_password
 from publisher.db import db
 from publisher.ui.blueprint import current_user, require, ui
-from publisher.ui.forms import Form
 from publisher.ui.formatting import ROLES as ROLE_LABELS
+from publisher.ui.forms import Form
 
 AUTH_MESSAGES = {
     "already exists": "Tên đăng nhập này đã có người dùng.",
@@ -38,17 +38,26 @@ def load_user(user_id: int) -> User:
 
 
 def _communes() -> list[tuple[str, str]]:
-    return [(c.code, c.full_name) for c in
-            db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name))]
+    return [
+        (c.code, c.full_name)
+        for c in db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name))
+    ]
 
 
-def _render_users(errors: dict[str, str], values: dict[str, str], status: int = 200
-                  ) -> tuple[str, int]:
+def _render_users(
+    errors: dict[str, str], values: dict[str, str], status: int = 200
+) -> tuple[str, int]:
     users = list(db.session.scalars(select(User).order_by(User.role, User.username)))
     names = dict(db.session.execute(select(Commune.code, Commune.kind + " " + Commune.name)).all())
     return render_template(
-        "ui/users.html", users=users, errors=errors, values=values, communes=_communes(),
-        commune_names=names, roles=[(r, ROLE_LABELS[r]) for r in ROLES], now=utcnow(),
+        "ui/users.html",
+        users=users,
+        errors=errors,
+        values=values,
+        communes=_communes(),
+        commune_names=names,
+        roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+        now=utcnow(),
     ), status
 
 
@@ -68,18 +77,27 @@ def user_create() -> tuple[str, int] | Response:
     commune = form.text("commune_code") or None
     password = request.form.get("password", "")
     if len(password) < 8:
-        form.errors["password"] = "Mật khẩu cần ít nhất 8 ký tự."
+        form.errors["password"] = "Mật khẩu cần ít nhất 8 ký tự."  # noqa: S105 - a message
     elif password != request.form.get("password_again", ""):
-        form.errors["password_again"] = "Hai lần nhập mật khẩu không khớp."
-    values = {"username": username, "display_name": display_name, "role": role or "",
-              "commune_code": commune or ""}
+        form.errors["password_again"] = "Hai lần nhập mật khẩu không khớp."  # noqa: S105
+    values = {
+        "username": username,
+        "display_name": display_name,
+        "role": role or "",
+        "commune_code": commune or "",
+    }
     if form.errors:
         return _render_users(form.errors, values, 422)
     assert role is not None
     try:
-        create_user(db.session, username, role, password=password,
-                    commune_code=commune if role == "operator" else None,
-                    display_name=display_name)
+        create_user(
+            db.session,
+            username,
+            role,
+            password=password,
+            commune_code=commune if role == "operator" else None,
+            display_name=display_name,
+        )
     except AuthError as exc:
         db.session.rollback()
         field = "commune_code" if "commune" in str(exc) else "username"
@@ -120,13 +138,19 @@ def user_password(user_id: int) -> Response:
     return redirect(url_for("ui.users"))
 
 
-def _render_tokens(new_token: str | None = None, status: int = 200,
-                   error: str | None = None) -> tuple[str, int]:
+def _render_tokens(
+    new_token: str | None = None, status: int = 200, error: str | None = None
+) -> tuple[str, int]:
     tokens = list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
-    owners = [(u.id, f"{u.username} ({ROLE_LABELS.get(u.role, u.role)})") for u in
-              db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))]
-    return render_template("ui/tokens.html", tokens=tokens, owners=owners, new_token=new_token,
-                           error=error), status
+    owners = [
+        (u.id, f"{u.username} ({ROLE_LABELS.get(u.role, u.role)})")
+        for u in db.session.scalars(
+            select(User).where(User.active.is_(True)).order_by(User.username)
+        )
+    ]
+    return render_template(
+        "ui/tokens.html", tokens=tokens, owners=owners, new_token=new_token, error=error
+    ), status
 
 
 @ui.get("/admin/tokens")
@@ -143,7 +167,9 @@ def token_create() -> tuple[str, int] | Response:
     owner_id = form.integer("user_id", minimum=1, required=True, label="Tài khoản")
     owner = db.session.get(User, owner_id) if owner_id else None
     if form.errors or owner is None or not owner.active:
-        return _render_tokens(status=422, error="Hãy đặt tên mã và chọn một tài khoản đang hoạt động.")
+        return _render_tokens(
+            status=422, error="Hãy đặt tên mã và chọn một tài khoản đang hoạt động."
+        )
     _token, raw = create_token(db.session, name, owner)
     db.session.commit()
     # Shown on this page only: never stored, never put in the (cookie) session, not cached.

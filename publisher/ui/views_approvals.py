@@ -41,13 +41,15 @@ def approvals() -> str:
             None,
         )
         author_ids.add(version.created_by)
-        entries.append({
-            "item": item,
-            "version": version,
-            "previous": previous,
-            "diff": version_diff(previous, version),
-            "own": user is not None and version.created_by == user.id,
-        })
+        entries.append(
+            {
+                "item": item,
+                "version": version,
+                "previous": previous,
+                "diff": version_diff(previous, version),
+                "own": user is not None and version.created_by == user.id,
+            }
+        )
     authors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(author_ids)))}
     return render_template("ui/approvals.html", entries=entries, authors=authors)
 
@@ -69,8 +71,9 @@ def content_approve(content_id: int) -> Response:
         flash(_message(exc), "error")
         return redirect(_back(item))
     db.session.commit()
-    flash(f"Đã duyệt “{version.title}” (phiên bản {version.number}). Có thể lên lịch đăng.",
-          "success")
+    flash(
+        f"Đã duyệt “{version.title}” (phiên bản {version.number}). Có thể lên lịch đăng.", "success"
+    )
     return redirect(_back(item))
 
 

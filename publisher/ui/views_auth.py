@@ -14,7 +14,7 @@ from publisher.ui.ratelimit import register_login_attempt
 FAILED = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khoá."
 
 
-def _home_for(user) -> str:  # noqa: ANN001
+def _home_for(user) -> str:
     return operator_home(user) if user.role == "operator" else url_for("ui.dashboard")
 
 
@@ -23,8 +23,9 @@ def login() -> str | Response:
     user = current_user()
     if user is not None:
         return redirect(_home_for(user))
-    return render_template("ui/login.html", next=request.args.get("next", ""), error=None,
-                           username="")
+    return render_template(
+        "ui/login.html", next=request.args.get("next", ""), error=None, username=""
+    )
 
 
 @ui.post("/login")

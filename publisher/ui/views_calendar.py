@@ -16,8 +16,20 @@ from publisher.delivery.models import Channel, Publication
 from publisher.ui.blueprint import require, ui
 from publisher.ui.formatting import LOCAL, to_local
 
-MONTHS = ("tháng 1", "tháng 2", "tháng 3", "tháng 4", "tháng 5", "tháng 6", "tháng 7",
-          "tháng 8", "tháng 9", "tháng 10", "tháng 11", "tháng 12")
+MONTHS = (
+    "tháng 1",
+    "tháng 2",
+    "tháng 3",
+    "tháng 4",
+    "tháng 5",
+    "tháng 6",
+    "tháng 7",
+    "tháng 8",
+    "tháng 9",
+    "tháng 10",
+    "tháng 11",
+    "tháng 12",
+)
 MAX_PER_DAY_IN_MONTH = 4
 
 
@@ -48,7 +60,12 @@ def _bounds(view: str, anchor: date) -> tuple[date, date, date, date]:
     """First and last day shown, and the previous and next anchors."""
     if view == "week":
         first = anchor - timedelta(days=anchor.weekday())
-        return first, first + timedelta(days=6), first - timedelta(days=7), first + timedelta(days=7)
+        return (
+            first,
+            first + timedelta(days=6),
+            first - timedelta(days=7),
+            first + timedelta(days=7),
+        )
     month_start = anchor.replace(day=1)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     prev_month = (month_start - timedelta(days=1)).replace(day=1)
@@ -75,14 +92,17 @@ def calendar() -> str:
     show_cancelled = request.args.get("cancelled") == "1"
 
     drive_stmt = select(Drive).where(Drive.starts_at >= start, Drive.starts_at < end)
-    pub_stmt = (select(Publication)
-                .where(Publication.scheduled_at >= start, Publication.scheduled_at < end)
-                .options(selectinload(Publication.channel), selectinload(Publication.version))
-                .order_by(Publication.scheduled_at))
+    pub_stmt = (
+        select(Publication)
+        .where(Publication.scheduled_at >= start, Publication.scheduled_at < end)
+        .options(selectinload(Publication.channel), selectinload(Publication.version))
+        .order_by(Publication.scheduled_at)
+    )
     if campaign_id.isdigit():
         drive_stmt = drive_stmt.where(Drive.campaign_id == int(campaign_id))
         pub_stmt = pub_stmt.join(ContentItem, ContentItem.id == Publication.content_id).where(
-            ContentItem.campaign_id == int(campaign_id))
+            ContentItem.campaign_id == int(campaign_id)
+        )
     if channel_id.isdigit():
         pub_stmt = pub_stmt.where(Publication.channel_id == int(channel_id))
     if not show_cancelled:
@@ -99,13 +119,20 @@ def calendar() -> str:
     for pub in db.session.scalars(pub_stmt.limit(5000)):
         days[to_local(pub.scheduled_at).date()].publications.append(pub)
     ordered = list(days.values())
-    weeks = [ordered[i:i + 7] for i in range(0, len(ordered), 7)]
+    weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     if view == "week":
         title = f"Tuần {first:%d/%m} – {last:%d/%m/%Y}"
     else:
         title = f"{MONTHS[anchor.month - 1].capitalize()} năm {anchor.year}"
-    filters = {k: v for k, v in (("campaign_id", campaign_id), ("channel_id", channel_id),
-                                 ("cancelled", "1" if show_cancelled else "")) if v}
+    filters = {
+        k: v
+        for k, v in (
+            ("campaign_id", campaign_id),
+            ("channel_id", channel_id),
+            ("cancelled", "1" if show_cancelled else ""),
+        )
+        if v
+    }
     return render_template(
         "ui/calendar.html",
         view=view,
@@ -116,10 +143,13 @@ def calendar() -> str:
         following=following,
         today=today,
         filters=filters,
-        campaigns=[(c.id, c.name) for c in db.session.scalars(
-            select(Campaign).order_by(Campaign.starts_on))],
-        channels=[(c.id, c.name) for c in db.session.scalars(
-            select(Channel).order_by(Channel.name))],
+        campaigns=[
+            (c.id, c.name)
+            for c in db.session.scalars(select(Campaign).order_by(Campaign.starts_on))
+        ],
+        channels=[
+            (c.id, c.name) for c in db.session.scalars(select(Channel).order_by(Channel.name))
+        ],
         campaign_id=campaign_id,
         channel_id=channel_id,
         show_cancelled=show_cancelled,

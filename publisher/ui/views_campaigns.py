@@ -14,8 +14,8 @@ from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.models import Publication
 from publisher.ui.blueprint import Page, page_number, require, ui
-from publisher.ui.forms import Form
 from publisher.ui.formatting import DRIVE_STATUS, LOCAL, input_datetime
+from publisher.ui.forms import Form
 
 
 def load_campaign(campaign_id: int) -> Campaign:
@@ -48,18 +48,29 @@ def campaigns() -> str:
 @require("content:read")
 def campaign_detail(campaign_id: int) -> str:
     campaign = load_campaign(campaign_id)
-    drives = list(db.session.scalars(
-        select(Drive).where(Drive.campaign_id == campaign.id).order_by(Drive.starts_at)))
+    drives = list(
+        db.session.scalars(
+            select(Drive).where(Drive.campaign_id == campaign.id).order_by(Drive.starts_at)
+        )
+    )
     content_count = db.session.scalar(
-        select(func.count()).select_from(ContentItem).where(ContentItem.campaign_id == campaign.id))
-    by_status = dict(db.session.execute(
-        select(Publication.status, func.count())
-        .join(ContentItem, ContentItem.id == Publication.content_id)
-        .where(ContentItem.campaign_id == campaign.id)
-        .group_by(Publication.status)
-    ).all())
-    return render_template("ui/campaign_detail.html", campaign=campaign, drives=drives,
-                           content_count=content_count or 0, by_status=by_status)
+        select(func.count()).select_from(ContentItem).where(ContentItem.campaign_id == campaign.id)
+    )
+    by_status = dict(
+        db.session.execute(
+            select(Publication.status, func.count())
+            .join(ContentItem, ContentItem.id == Publication.content_id)
+            .where(ContentItem.campaign_id == campaign.id)
+            .group_by(Publication.status)
+        ).all()
+    )
+    return render_template(
+        "ui/campaign_detail.html",
+        campaign=campaign,
+        drives=drives,
+        content_count=content_count or 0,
+        by_status=by_status,
+    )
 
 
 def _campaign_form(campaign: Campaign | None) -> tuple[dict[str, Any], Form]:
@@ -72,9 +83,14 @@ def _campaign_form(campaign: Campaign | None) -> tuple[dict[str, Any], Form]:
         form.errors["ends_on"] = "Ngày kết thúc không được trước ngày bắt đầu."
     if campaign is None and db.session.scalar(select(Campaign).where(Campaign.slug == slug)):
         form.errors["slug"] = "Mã chiến dịch này đã được dùng."
-    values = {"name": name, "slug": slug, "starts_on": starts, "ends_on": ends,
-              "description": form.text("description", max_length=5000, label="Mô tả"),
-              "paused": form.flag("paused")}
+    values = {
+        "name": name,
+        "slug": slug,
+        "starts_on": starts,
+        "ends_on": ends,
+        "description": form.text("description", max_length=5000, label="Mô tả"),
+        "paused": form.flag("paused"),
+    }
     return values, form
 
 
@@ -89,8 +105,9 @@ def campaign_new() -> str:
 def campaign_create() -> tuple[str, int] | Response:
     values, form = _campaign_form(None)
     if form.errors:
-        return render_template("ui/campaign_form.html", campaign=None, values=values,
-                               errors=form.errors), 422
+        return render_template(
+            "ui/campaign_form.html", campaign=None, values=values, errors=form.errors
+        ), 422
     campaign = Campaign(**values)
     db.session.add(campaign)
     db.session.commit()
@@ -102,8 +119,10 @@ def campaign_create() -> tuple[str, int] | Response:
 @require("campaigns:write")
 def campaign_edit(campaign_id: int) -> str:
     campaign = load_campaign(campaign_id)
-    values = {k: getattr(campaign, k) for k in
-              ("name", "slug", "starts_on", "ends_on", "description", "paused")}
+    values = {
+        k: getattr(campaign, k)
+        for k in ("name", "slug", "starts_on", "ends_on", "description", "paused")
+    }
     return render_template("ui/campaign_form.html", campaign=campaign, values=values, errors={})
 
 
@@ -113,8 +132,9 @@ def campaign_update(campaign_id: int) -> tuple[str, int] | Response:
     campaign = load_campaign(campaign_id)
     values, form = _campaign_form(campaign)
     if form.errors:
-        return render_template("ui/campaign_form.html", campaign=campaign, values=values,
-                               errors=form.errors), 422
+        return render_template(
+            "ui/campaign_form.html", campaign=campaign, values=values, errors=form.errors
+        ), 422
     for name, value in values.items():
         setattr(campaign, name, value)
     db.session.commit()
@@ -126,12 +146,16 @@ def campaign_update(campaign_id: int) -> tuple[str, int] | Response:
 
 
 def _communes() -> list[tuple[str, str]]:
-    return [(c.code, c.full_name) for c in
-            db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name))]
+    return [
+        (c.code, c.full_name)
+        for c in db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name))
+    ]
 
 
 def _campaign_options() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.scalars(select(Campaign).order_by(Campaign.starts_on))]
+    return [
+        (c.id, c.name) for c in db.session.scalars(select(Campaign).order_by(Campaign.starts_on))
+    ]
 
 
 @ui.get("/drives")
@@ -149,26 +173,42 @@ def drives() -> str:
         stmt = stmt.where(Drive.ends_at >= utcnow())
     page = Page(db.session, stmt, page_number())
     return render_template(
-        "ui/drives.html", page=page, args=args, campaigns=_campaign_options(),
-        communes=_communes(), statuses=[(k, v[0]) for k, v in DRIVE_STATUS.items()],
+        "ui/drives.html",
+        page=page,
+        args=args,
+        campaigns=_campaign_options(),
+        communes=_communes(),
+        statuses=[(k, v[0]) for k, v in DRIVE_STATUS.items()],
     )
 
 
 def _drive_values(drive: Drive | None) -> dict[str, Any]:
     if drive is None:
         return {"campaign_id": request.args.get("campaign_id", ""), "status": "planned"}
-    return {"name": drive.name, "campaign_id": drive.campaign_id or "",
-            "commune_code": drive.commune_code, "location": drive.location,
-            "starts_at": input_datetime(drive.starts_at), "ends_at": input_datetime(drive.ends_at),
-            "target_units": drive.target_units or "", "result_units": drive.result_units or "",
-            "status": drive.status, "is_sample": drive.is_sample}
+    return {
+        "name": drive.name,
+        "campaign_id": drive.campaign_id or "",
+        "commune_code": drive.commune_code,
+        "location": drive.location,
+        "starts_at": input_datetime(drive.starts_at),
+        "ends_at": input_datetime(drive.ends_at),
+        "target_units": drive.target_units or "",
+        "result_units": drive.result_units or "",
+        "status": drive.status,
+        "is_sample": drive.is_sample,
+    }
 
 
-def _render_drive(drive: Drive | None, values: dict[str, Any], errors: dict[str, str],
-                  status: int = 200) -> tuple[str, int]:
+def _render_drive(
+    drive: Drive | None, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
     return render_template(
-        "ui/drive_form.html", drive=drive, values=values, errors=errors,
-        campaigns=_campaign_options(), communes=_communes(),
+        "ui/drive_form.html",
+        drive=drive,
+        values=values,
+        errors=errors,
+        campaigns=_campaign_options(),
+        communes=_communes(),
         statuses=[(k, v[0]) for k, v in DRIVE_STATUS.items()],
     ), status
 
@@ -182,10 +222,8 @@ def _read_drive() -> tuple[dict[str, Any], dict[str, Any], Form]:
         "campaign_id": form.integer("campaign_id", minimum=1, label="Chiến dịch"),
         "starts_at": form.local_datetime("starts_at", required=True, label="Bắt đầu"),
         "ends_at": form.local_datetime("ends_at", required=True, label="Kết thúc"),
-        "target_units": form.integer("target_units", minimum=0, maximum=100_000,
-                                     label="Chỉ tiêu"),
-        "result_units": form.integer("result_units", minimum=0, maximum=100_000,
-                                     label="Kết quả"),
+        "target_units": form.integer("target_units", minimum=0, maximum=100_000, label="Chỉ tiêu"),
+        "result_units": form.integer("result_units", minimum=0, maximum=100_000, label="Kết quả"),
         "status": form.choice("status", DRIVE_STATUSES, label="Trạng thái") or "planned",
     }
     if fields["commune_code"] and db.session.get(Commune, fields["commune_code"]) is None:
@@ -194,8 +232,11 @@ def _read_drive() -> tuple[dict[str, Any], dict[str, Any], Form]:
         form.errors["campaign_id"] = "Chiến dịch không tồn tại."
     if fields["starts_at"] and fields["ends_at"] and fields["ends_at"] <= fields["starts_at"]:
         form.errors["ends_at"] = "Giờ kết thúc phải sau giờ bắt đầu."
-    values = {**fields, "starts_at": request.form.get("starts_at", ""),
-              "ends_at": request.form.get("ends_at", "")}
+    values = {
+        **fields,
+        "starts_at": request.form.get("starts_at", ""),
+        "ends_at": request.form.get("ends_at", ""),
+    }
     values = {k: ("" if v is None else v) for k, v in values.items()}
     return fields, values, form
 
@@ -240,8 +281,7 @@ def drive_update(drive_id: int) -> tuple[str, int] | Response:
     from publisher.planning.follow import follow_drive
 
     # Planned announcements move (or are cancelled) with their drive, as through the API.
-    follow_drive(db.session, drive, previous_start=previous_start,
-                 previous_status=previous_status)
+    follow_drive(db.session, drive, previous_start=previous_start, previous_status=previous_status)
     db.session.commit()
     flash("Đã lưu đợt hiến máu.", "success")
     return redirect(url_for("ui.drive_edit", drive_id=drive.id))

@@ -24,8 +24,8 @@ from publisher.delivery.models import Channel
 from publisher.planning.errors import RulesInvalid
 from publisher.planning.rules import rules_from_dict
 from publisher.ui.blueprint import require, ui
-from publisher.ui.forms import Form, parse_hhmm
 from publisher.ui.formatting import CHANNEL_KINDS, SLOTS
+from publisher.ui.forms import Form, parse_hhmm
 
 SETTING_LABELS = {
     "page_id": "ID Trang Facebook",
@@ -55,8 +55,10 @@ def _secret_key() -> str:
 @ui.get("/channels")
 @require("channels:read")
 def channels() -> str:
-    rows = [(c, health(c), held_count(db.session, c.id))
-            for c in db.session.scalars(select(Channel).order_by(Channel.kind, Channel.name))]
+    rows = [
+        (c, health(c), held_count(db.session, c.id))
+        for c in db.session.scalars(select(Channel).order_by(Channel.kind, Channel.name))
+    ]
     return render_template("ui/channels.html", rows=rows, kinds=kinds())
 
 
@@ -72,12 +74,19 @@ def channel_detail(channel_id: int) -> str:
     communes = {}
     if channel.kind == "loudspeaker":
         codes = (channel.settings or {}).get("commune_codes", [])
-        communes = {c.code: c.full_name for c in db.session.scalars(
-            select(Commune).where(Commune.code.in_(codes)))}
+        communes = {
+            c.code: c.full_name
+            for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))
+        }
     return render_template(
-        "ui/channel_detail.html", channel=channel, state=health(channel),
-        held=held_count(db.session, channel.id), secrets_set=secrets_set, rules=rules,
-        schema=adapter_class(channel.kind).settings_schema, labels=SETTING_LABELS,
+        "ui/channel_detail.html",
+        channel=channel,
+        state=health(channel),
+        held=held_count(db.session, channel.id),
+        secrets_set=secrets_set,
+        rules=rules,
+        schema=adapter_class(channel.kind).settings_schema,
+        labels=SETTING_LABELS,
         communes=communes,
     )
 
@@ -104,12 +113,23 @@ def _communes() -> list[Commune]:
     return list(db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name)))
 
 
-def _render_form(kind: str, channel: Channel | None, values: dict[str, Any],
-                 errors: dict[str, str], status: int = 200) -> tuple[str, int]:
+def _render_form(
+    kind: str,
+    channel: Channel | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> tuple[str, int]:
     page = render_template(
-        "ui/channel_form.html", kind=kind, channel=channel, values=values, errors=errors,
-        schema=adapter_class(kind).settings_schema, labels=SETTING_LABELS,
-        communes=_communes() if kind == "loudspeaker" else [], slot_names=SLOTS,
+        "ui/channel_form.html",
+        kind=kind,
+        channel=channel,
+        values=values,
+        errors=errors,
+        schema=adapter_class(kind).settings_schema,
+        labels=SETTING_LABELS,
+        communes=_communes() if kind == "loudspeaker" else [],
+        slot_names=SLOTS,
     )
     return page, status
 
@@ -149,13 +169,18 @@ def _read_settings(kind: str, form: Form, channel: Channel | None) -> dict[str, 
                     slots[slot] = value
             out[name] = slots or None
         elif kind_of == "integer":
-            out[name] = form.integer(field, minimum=spec.get("minimum"),
-                                     maximum=spec.get("maximum"), label=SETTING_LABELS.get(name, name))
+            out[name] = form.integer(
+                field,
+                minimum=spec.get("minimum"),
+                maximum=spec.get("maximum"),
+                label=SETTING_LABELS.get(name, name),
+            )
         elif kind_of == "list":
             out[name] = form.tags(field) or None
         else:
-            value = form.text(field, max_length=spec.get("max_length", 2000),
-                              label=SETTING_LABELS.get(name, name))
+            value = form.text(
+                field, max_length=spec.get("max_length", 2000), label=SETTING_LABELS.get(name, name)
+            )
             if spec.get("secret") and not value:
                 if channel is None and spec.get("required"):
                     form.errors[field] = "Bắt buộc khi tạo kênh."
@@ -170,7 +195,9 @@ def _read_rules(kind: str, form: Form, settings: dict[str, Any]) -> dict[str, An
         start = parse_hhmm(form.data.get("quiet_start"))
         end = parse_hhmm(form.data.get("quiet_end"))
         if start is None or end is None or start == end:
-            form.errors["quiet_start"] = "Giờ yên lặng cần giờ bắt đầu và kết thúc khác nhau (HH:MM)."
+            form.errors["quiet_start"] = (
+                "Giờ yên lặng cần giờ bắt đầu và kết thúc khác nhau (HH:MM)."
+            )
         quiet = [start, end]
     cap = form.integer("daily_cap", minimum=1, maximum=1000, label="Giới hạn mỗi ngày")
     rules = {"quiet_hours": quiet, "daily_cap": cap}
@@ -188,8 +215,11 @@ def _settings_errors(exc: ChannelInvalid) -> dict[str, str]:
         name = key.removeprefix("settings.")
         label = SETTING_LABELS.get(name, name)
         field = f"s_{name}" if key.startswith("settings.") else name
-        errors[field] = f"{label}: {message}" if key.startswith("settings.") else (
-            "Mã kênh này đã được dùng." if name == "slug" else message)
+        errors[field] = (
+            f"{label}: {message}"
+            if key.startswith("settings.")
+            else ("Mã kênh này đã được dùng." if name == "slug" else message)
+        )
     return errors
 
 
@@ -198,8 +228,12 @@ def _settings_errors(exc: ChannelInvalid) -> dict[str, str]:
 def channel_new() -> str | tuple[str, int]:
     kind = request.args.get("kind", "")
     if kind not in kinds():
-        return render_template("ui/channel_kind.html", kinds=kinds(), labels=CHANNEL_KINDS,
-                               adapters={k: adapter_class(k) for k in kinds()})
+        return render_template(
+            "ui/channel_kind.html",
+            kinds=kinds(),
+            labels=CHANNEL_KINDS,
+            adapters={k: adapter_class(k) for k in kinds()},
+        )
     return _render_form(kind, None, _initial_values(kind, None), {})
 
 
@@ -214,15 +248,26 @@ def channel_create() -> tuple[str, int] | Response:
     slug = slugify(form.text("slug", max_length=80) or name)
     settings = _read_settings(kind, form, None)
     rules = _read_rules(kind, form, settings)
-    values = {**_initial_values(kind, None), "name": name, "slug": slug,
-              "enabled": form.flag("enabled"), "settings": settings,
-              "quiet_on": rules["quiet_hours"] is not None, "daily_cap": rules["daily_cap"] or ""}
+    values = {
+        **_initial_values(kind, None),
+        "name": name,
+        "slug": slug,
+        "enabled": form.flag("enabled"),
+        "settings": settings,
+        "quiet_on": rules["quiet_hours"] is not None,
+        "daily_cap": rules["daily_cap"] or "",
+    }
     if not form.errors:
         try:
             channel = create_channel(
-                db.session, kind=kind, slug=slug, name=name,
+                db.session,
+                kind=kind,
+                slug=slug,
+                name=name,
                 settings={k: v for k, v in settings.items() if v is not None},
-                enabled=form.flag("enabled"), rules=rules, secret_key=_secret_key(),
+                enabled=form.flag("enabled"),
+                rules=rules,
+                secret_key=_secret_key(),
             )
         except ChannelInvalid as exc:
             db.session.rollback()
@@ -252,9 +297,14 @@ def channel_update(channel_id: int) -> tuple[str, int] | Response:
     if not form.errors:
         try:
             update_channel(
-                db.session, channel,
-                {"name": name, "enabled": form.flag("enabled"), "settings": settings,
-                 "rules": rules},
+                db.session,
+                channel,
+                {
+                    "name": name,
+                    "enabled": form.flag("enabled"),
+                    "settings": settings,
+                    "rules": rules,
+                },
                 secret_key=_secret_key(),
             )
         except ChannelInvalid as exc:
@@ -264,7 +314,12 @@ def channel_update(channel_id: int) -> tuple[str, int] | Response:
             db.session.commit()
             flash("Đã lưu cấu hình kênh.", "success")
             return redirect(url_for("ui.channel_detail", channel_id=channel.id))
-    values = {**_initial_values(channel.kind, channel), "name": name,
-              "enabled": form.flag("enabled"), "settings": settings,
-              "quiet_on": rules["quiet_hours"] is not None, "daily_cap": rules["daily_cap"] or ""}
+    values = {
+        **_initial_values(channel.kind, channel),
+        "name": name,
+        "enabled": form.flag("enabled"),
+        "settings": settings,
+        "quiet_on": rules["quiet_hours"] is not None,
+        "daily_cap": rules["daily_cap"] or "",
+    }
     return _render_form(channel.kind, channel, values, form.errors, 422)

@@ -25,9 +25,9 @@ from publisher.auth.models import User
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.ui.blueprint import Page, current_user, page_number, require, ui
-from publisher.ui.forms import Form
-from publisher.ui.formatting import CONTENT_KINDS as KIND_LABELS
 from publisher.ui.formatting import CHANNEL_KINDS, CONTENT_STATUS, input_datetime, vietnamese_part
+from publisher.ui.formatting import CONTENT_KINDS as KIND_LABELS
+from publisher.ui.forms import Form
 from publisher.ui.previews import previews
 
 
@@ -39,7 +39,9 @@ def load_item(content_id: int) -> ContentItem:
 
 
 def campaign_options() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.scalars(select(Campaign).order_by(Campaign.starts_on))]
+    return [
+        (c.id, c.name) for c in db.session.scalars(select(Campaign).order_by(Campaign.starts_on))
+    ]
 
 
 @ui.get("/content")
@@ -70,18 +72,32 @@ def content_list() -> str:
 def _form_values(item: ContentItem | None) -> dict[str, Any]:
     if item is None:
         kind = request.args.get("kind", "article")
-        return {"kind": kind if kind in CONTENT_KINDS else "article", "title": "", "summary": "",
-                "body": "", "campaign_id": request.args.get("campaign_id", ""), "tags": "",
-                "reading_text": "", "asset": None}
+        return {
+            "kind": kind if kind in CONTENT_KINDS else "article",
+            "title": "",
+            "summary": "",
+            "body": "",
+            "campaign_id": request.args.get("campaign_id", ""),
+            "tags": "",
+            "reading_text": "",
+            "asset": None,
+        }
     version = latest(item)
-    return {"kind": item.kind, "title": version.title, "summary": version.summary,
-            "body": version.body_html, "campaign_id": item.campaign_id or "",
-            "tags": ", ".join(item.tags or []), "reading_text": version.reading_text or "",
-            "asset": version.asset}
+    return {
+        "kind": item.kind,
+        "title": version.title,
+        "summary": version.summary,
+        "body": version.body_html,
+        "campaign_id": item.campaign_id or "",
+        "tags": ", ".join(item.tags or []),
+        "reading_text": version.reading_text or "",
+        "asset": version.asset,
+    }
 
 
-def _render_form(item: ContentItem | None, values: dict[str, Any], errors: dict[str, str],
-                 status: int = 200) -> tuple[str, int]:
+def _render_form(
+    item: ContentItem | None, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
     page = render_template(
         "ui/content_form.html",
         item=item,
@@ -109,8 +125,12 @@ def _read_form(item: ContentItem | None) -> tuple[dict[str, Any], dict[str, Any]
         form.errors["campaign_id"] = "Chiến dịch không tồn tại."
     tags = form.tags("tags")
     changes: dict[str, Any] = {
-        "title": title, "summary": summary, "body": body, "campaign_id": campaign_id,
-        "tags": tags, "reading_text": reading_text or None,
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "campaign_id": campaign_id,
+        "tags": tags,
+        "reading_text": reading_text or None,
     }
     # The poster: a new upload, else the one already chosen (kept in a hidden field, so an
     # upload survives a form sent back for corrections), unless the editor removes it.
@@ -122,8 +142,11 @@ def _read_form(item: ContentItem | None) -> tuple[dict[str, Any], dict[str, Any]
         user = current_user()
         try:
             asset, _created = store_image(
-                db.session, upload.stream.read(settings.ASSET_MAX_BYTES + 1), upload.filename,
-                created_by=user.id if user else None, max_bytes=settings.ASSET_MAX_BYTES,
+                db.session,
+                upload.stream.read(settings.ASSET_MAX_BYTES + 1),
+                upload.filename,
+                created_by=user.id if user else None,
+                max_bytes=settings.ASSET_MAX_BYTES,
                 max_pixels=settings.ASSET_MAX_PIXELS,
             )
         except AssetRejected as exc:
@@ -135,9 +158,16 @@ def _read_form(item: ContentItem | None) -> tuple[dict[str, Any], dict[str, Any]
     changes["asset_id"] = current_asset.id if current_asset else None
     if kind == "poster" and current_asset is None and "poster" not in form.errors:
         form.errors["poster"] = "Áp phích cần có ảnh (PNG, JPEG hoặc WebP)."
-    values = {"kind": kind, "title": title, "summary": summary, "body": body,
-              "campaign_id": campaign_id or "", "tags": ", ".join(tags),
-              "reading_text": reading_text, "asset": current_asset}
+    values = {
+        "kind": kind,
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "campaign_id": campaign_id or "",
+        "tags": ", ".join(tags),
+        "reading_text": reading_text,
+        "asset": current_asset,
+    }
     return changes, values, form
 
 
@@ -157,9 +187,15 @@ def content_create() -> tuple[str, int] | Response:
     user = current_user()
     assert user is not None
     item = create_content(
-        db.session, kind=values["kind"], title=changes["title"], body=changes["body"],
-        summary=changes["summary"], campaign_id=changes["campaign_id"], tags=changes["tags"],
-        asset_id=changes["asset_id"], reading_text=changes["reading_text"],
+        db.session,
+        kind=values["kind"],
+        title=changes["title"],
+        body=changes["body"],
+        summary=changes["summary"],
+        campaign_id=changes["campaign_id"],
+        tags=changes["tags"],
+        asset_id=changes["asset_id"],
+        reading_text=changes["reading_text"],
         author_id=user.id,
     )
     db.session.commit()
@@ -176,16 +212,28 @@ def content_detail(content_id: int) -> str:
     number = request.args.get("version", "")
     if number.isdigit():
         shown = next((v for v in item.versions if v.number == int(number)), version)
-    authors = {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_({v.created_by for v in item.versions if v.created_by}
-                                       | {v.reviewed_by for v in item.versions if v.reviewed_by}))
-    )}
-    pubs = list(db.session.scalars(
-        select(Publication).where(Publication.content_id == item.id)
-        .order_by(Publication.scheduled_at.desc()).limit(50)
-    ))
-    channels = list(db.session.scalars(
-        select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.name)))
+    authors = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(
+                User.id.in_(
+                    {v.created_by for v in item.versions if v.created_by}
+                    | {v.reviewed_by for v in item.versions if v.reviewed_by}
+                )
+            )
+        )
+    }
+    pubs = list(
+        db.session.scalars(
+            select(Publication)
+            .where(Publication.content_id == item.id)
+            .order_by(Publication.scheduled_at.desc())
+            .limit(50)
+        )
+    )
+    channels = list(
+        db.session.scalars(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.name))
+    )
     default_at = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     return render_template(
         "ui/content_detail.html",
@@ -197,7 +245,9 @@ def content_detail(content_id: int) -> str:
         campaign=db.session.get(Campaign, item.campaign_id) if item.campaign_id else None,
         publications=pubs,
         channels=channels,
-        channel_options=[(c.id, f"{c.name} — {CHANNEL_KINDS.get(c.kind, c.kind)}") for c in channels],
+        channel_options=[
+            (c.id, f"{c.name} — {CHANNEL_KINDS.get(c.kind, c.kind)}") for c in channels
+        ],
         default_at=input_datetime(default_at),
         user=current_user(),
     )
@@ -231,8 +281,10 @@ def content_update(content_id: int) -> tuple[str, int] | Response:
         return redirect(url_for("ui.content_detail", content_id=content_id))
     db.session.commit()
     if was_approved:
-        flash("Đã tạo phiên bản nháp mới; bản đã duyệt vẫn được dùng cho đến khi bản mới được "
-              "duyệt.", "success")
+        flash(
+            "Đã tạo phiên bản nháp mới; bản đã duyệt vẫn được dùng cho đến khi bản mới được duyệt.",
+            "success",
+        )
     else:
         flash("Đã lưu thay đổi.", "success")
     return redirect(url_for("ui.content_detail", content_id=item.id))

@@ -35,9 +35,11 @@ def dashboard() -> str | Response:
     upcoming = list(
         db.session.scalars(
             select(Publication)
-            .where(Publication.status.in_(PENDING_STATUSES),
-                   Publication.scheduled_at >= now - timedelta(hours=1),
-                   Publication.scheduled_at < week_end)
+            .where(
+                Publication.status.in_(PENDING_STATUSES),
+                Publication.scheduled_at >= now - timedelta(hours=1),
+                Publication.scheduled_at < week_end,
+            )
             .options(selectinload(Publication.channel), selectinload(Publication.version))
             .order_by(Publication.scheduled_at)
             .limit(30)
@@ -54,8 +56,10 @@ def dashboard() -> str | Response:
     failures = list(
         db.session.scalars(
             select(Publication)
-            .where(Publication.status.in_(ATTENTION_STATUSES),
-                   Publication.updated_at >= now - timedelta(days=14))
+            .where(
+                Publication.status.in_(ATTENTION_STATUSES),
+                Publication.updated_at >= now - timedelta(days=14),
+            )
             .options(selectinload(Publication.channel), selectinload(Publication.version))
             .order_by(Publication.updated_at.desc())
             .limit(20)
@@ -65,8 +69,12 @@ def dashboard() -> str | Response:
         (channel, health(channel, now))
         for channel in db.session.scalars(
             select(Channel)
-            .where(or_(Channel.health_status == "needs_attention",
-                       Channel.token_expires_at < now + TOKEN_WARNING))
+            .where(
+                or_(
+                    Channel.health_status == "needs_attention",
+                    Channel.token_expires_at < now + TOKEN_WARNING,
+                )
+            )
             .order_by(Channel.name)
         )
     ]

@@ -30,25 +30,41 @@ def load_source(source_id: int) -> FeedSource:
 @ui.get("/feed-sources")
 @require("feeds:read")
 def feed_sources() -> str:
-    sources = list(db.session.scalars(select(FeedSource).order_by(FeedSource.name,
-                                                                   FeedSource.id)))
+    sources = list(db.session.scalars(select(FeedSource).order_by(FeedSource.name, FeedSource.id)))
     campaigns = dict(db.session.execute(select(Campaign.id, Campaign.name)).all())
     return render_template("ui/feed_sources.html", sources=sources, campaigns=campaigns)
 
 
-def _render(source: FeedSource | None, values: dict[str, Any], errors: dict[str, str],
-            status: int = 200) -> tuple[str, int]:
-    return render_template("ui/feed_source_form.html", source=source, values=values,
-                           errors=errors, campaigns=campaign_options()), status
+def _render(
+    source: FeedSource | None, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "ui/feed_source_form.html",
+        source=source,
+        values=values,
+        errors=errors,
+        campaigns=campaign_options(),
+    ), status
 
 
 def _values(source: FeedSource | None) -> dict[str, Any]:
     if source is None:
-        return {"url": "", "name": "", "campaign_id": "", "tags": "", "interval_minutes": 60,
-                "enabled": True}
-    return {"url": source.url, "name": source.name, "campaign_id": source.campaign_id or "",
-            "tags": ", ".join(source.tags or []), "interval_minutes": source.interval_minutes,
-            "enabled": source.enabled}
+        return {
+            "url": "",
+            "name": "",
+            "campaign_id": "",
+            "tags": "",
+            "interval_minutes": 60,
+            "enabled": True,
+        }
+    return {
+        "url": source.url,
+        "name": source.name,
+        "campaign_id": source.campaign_id or "",
+        "tags": ", ".join(source.tags or []),
+        "interval_minutes": source.interval_minutes,
+        "enabled": source.enabled,
+    }
 
 
 def _read(source: FeedSource | None) -> tuple[dict[str, Any], Form]:
@@ -69,9 +85,14 @@ def _read(source: FeedSource | None) -> tuple[dict[str, Any], Form]:
         "name": form.text("name", max_length=300, label="Tên nguồn"),
         "campaign_id": campaign_id,
         "tags": form.tags("tags"),
-        "interval_minutes": form.integer("interval_minutes", minimum=MIN_INTERVAL,
-                                         maximum=MAX_INTERVAL, required=True,
-                                         label="Chu kỳ lấy tin") or 60,
+        "interval_minutes": form.integer(
+            "interval_minutes",
+            minimum=MIN_INTERVAL,
+            maximum=MAX_INTERVAL,
+            required=True,
+            label="Chu kỳ lấy tin",
+        )
+        or 60,
         "enabled": form.flag("enabled"),
     }
     return values, form

@@ -16,7 +16,6 @@ from publisher.db import db
 from publisher.delivery.models import PRIORITIES, PUBLICATION_STATUSES, Channel, Publication
 from publisher.delivery.publications import PublicationError, cancel, retry, schedule
 from publisher.ui.blueprint import Page, current_user, page_number, require, ui
-from publisher.ui.forms import Form
 from publisher.ui.formatting import (
     CHANNEL_KINDS,
     PUBLICATION_STATUS,
@@ -24,9 +23,14 @@ from publisher.ui.formatting import (
     input_datetime,
     vietnamese_part,
 )
+from publisher.ui.forms import Form
 
-FIELD_LABELS = {"content_id": "Nội dung", "channel_id": "Kênh", "expires_at": "Hạn chót",
-                "drive_id": "Đợt hiến máu"}
+FIELD_LABELS = {
+    "content_id": "Nội dung",
+    "channel_id": "Kênh",
+    "expires_at": "Hạn chót",
+    "drive_id": "Đợt hiến máu",
+}
 
 
 def load_publication(pub_id: int) -> Publication:
@@ -37,17 +41,21 @@ def load_publication(pub_id: int) -> Publication:
 
 
 def _channel_options() -> list[tuple[int, str]]:
-    return [(c.id, f"{c.name} — {CHANNEL_KINDS.get(c.kind, c.kind)}")
-            for c in db.session.scalars(select(Channel).order_by(Channel.name))]
+    return [
+        (c.id, f"{c.name} — {CHANNEL_KINDS.get(c.kind, c.kind)}")
+        for c in db.session.scalars(select(Channel).order_by(Channel.name))
+    ]
 
 
 @ui.get("/publications")
 @require("publications:read")
 def publications() -> str:
     args = request.args
-    stmt = (select(Publication)
-            .options(selectinload(Publication.channel), selectinload(Publication.version))
-            .order_by(Publication.scheduled_at.desc(), Publication.id.desc()))
+    stmt = (
+        select(Publication)
+        .options(selectinload(Publication.channel), selectinload(Publication.version))
+        .order_by(Publication.scheduled_at.desc(), Publication.id.desc())
+    )
     if args.get("status") in PUBLICATION_STATUSES:
         stmt = stmt.where(Publication.status == args["status"])
     if args.get("channel_id", "").isdigit():
@@ -68,11 +76,17 @@ def publications() -> str:
 @require("publications:read")
 def publication_detail(pub_id: int) -> str:
     pub = load_publication(pub_id)
-    external = pub.external_url if (pub.external_url or "").startswith(("https://", "http://")) \
-        else None
-    return render_template("ui/publication_detail.html", pub=pub, external_url=external,
-                           can_retry=_can_retry(pub), can_cancel=_can_cancel(pub),
-                           now=utcnow())
+    external = (
+        pub.external_url if (pub.external_url or "").startswith(("https://", "http://")) else None
+    )
+    return render_template(
+        "ui/publication_detail.html",
+        pub=pub,
+        external_url=external,
+        can_retry=_can_retry(pub),
+        can_cancel=_can_cancel(pub),
+        now=utcnow(),
+    )
 
 
 def _can_retry(pub: Publication) -> bool:
@@ -90,12 +104,18 @@ def _can_cancel(pub: Publication) -> bool:
 @ui.get("/publications/new")
 @require("publications:write")
 def publication_new() -> str:
-    approved = list(db.session.scalars(
-        select(ContentItem)
-        .where(ContentItem.approved_version_id.is_not(None), ContentItem.status != "archived",
-               ContentItem.is_template.is_(False))
-        .order_by(ContentItem.updated_at.desc()).limit(200)
-    ))
+    approved = list(
+        db.session.scalars(
+            select(ContentItem)
+            .where(
+                ContentItem.approved_version_id.is_not(None),
+                ContentItem.status != "archived",
+                ContentItem.is_template.is_(False),
+            )
+            .order_by(ContentItem.updated_at.desc())
+            .limit(200)
+        )
+    )
     default_at = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     return render_template(
         "ui/publication_form.html",
@@ -116,8 +136,11 @@ def publication_create() -> Response:
     expires_at = form.local_datetime("expires_at", label="Hạn chót")
     priority = form.choice("priority", PRIORITIES, required=False, label="Mức ưu tiên") or "normal"
     slot = form.choice("slot", SLOTS, required=False, label="Buổi phát")
-    back = (url_for("ui.content_detail", content_id=content_id) if content_id
-            else url_for("ui.publication_new"))
+    back = (
+        url_for("ui.content_detail", content_id=content_id)
+        if content_id
+        else url_for("ui.publication_new")
+    )
     if form.errors:
         for message in form.errors.values():
             flash(message, "error")
@@ -127,9 +150,15 @@ def publication_create() -> Response:
     user = current_user()
     try:
         pub = schedule(
-            db.session, content_id=content_id, channel_id=channel_id, scheduled_at=scheduled_at,
-            expires_at=expires_at, created_by=user.id if user else None, priority=priority,
-            slot=slot, max_attempts=settings.MAX_ATTEMPTS,
+            db.session,
+            content_id=content_id,
+            channel_id=channel_id,
+            scheduled_at=scheduled_at,
+            expires_at=expires_at,
+            created_by=user.id if user else None,
+            priority=priority,
+            slot=slot,
+            max_attempts=settings.MAX_ATTEMPTS,
             release_hour=settings.BULLETIN_RELEASE_HOUR,
         )
     except PublicationError as exc:
@@ -173,8 +202,14 @@ def publication_cancel(pub_id: int) -> Response:
         flash(_publication_message(exc), "error")
     else:
         db.session.commit()
-        flash("Đang gỡ bài khỏi kênh." if was_published and pub.withdraw_pending
-              else "Đã gỡ bài khỏi kênh." if was_published else "Đã huỷ lượt đăng.", "success")
+        flash(
+            "Đang gỡ bài khỏi kênh."
+            if was_published and pub.withdraw_pending
+            else "Đã gỡ bài khỏi kênh."
+            if was_published
+            else "Đã huỷ lượt đăng.",
+            "success",
+        )
     return redirect(url_for("ui.publication_detail", pub_id=pub.id))
 
 

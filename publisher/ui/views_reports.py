@@ -35,16 +35,19 @@ def deliveries_per_week(weeks: int, today: date) -> tuple[list[str], list[tuple[
     start = datetime.combine(mondays[0], time(0), LOCAL)
     counts: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
     for channel_id, published_at in db.session.execute(
-        select(Publication.channel_id, Publication.published_at)
-        .where(Publication.published_at.is_not(None), Publication.published_at >= start)
+        select(Publication.channel_id, Publication.published_at).where(
+            Publication.published_at.is_not(None), Publication.published_at >= start
+        )
     ):
         day = published_at.astimezone(LOCAL).date()
         index = (day - mondays[0]).days // 7
         if 0 <= index < weeks:
             counts[channel_id][index] += 1
     names = dict(db.session.execute(select(Channel.id, Channel.name)).all())
-    series = sorted(((names.get(cid, f"#{cid}"), values) for cid, values in counts.items()),
-                    key=lambda pair: -sum(pair[1]))
+    series = sorted(
+        ((names.get(cid, f"#{cid}"), values) for cid, values in counts.items()),
+        key=lambda pair: -sum(pair[1]),
+    )
     return [f"{m:%d/%m}" for m in mondays], series
 
 
@@ -59,32 +62,57 @@ def reports() -> str:
     week_labels, series = deliveries_per_week(weeks, today)
     delivery_chart = columns(week_labels, series, stacked=True) if series else None
 
-    per_commune = sorted(airings(db.session, today - timedelta(days=days - 1), today),
-                         key=lambda a: (a.confirmed / a.due if a.due else 1, a.name))
-    confirmation_chart = progress_rows(
-        [(a.name, a.due, a.confirmed) for a in per_commune[:MAX_COMMUNES]]
-    ) if per_commune else None
+    per_commune = sorted(
+        airings(db.session, today - timedelta(days=days - 1), today),
+        key=lambda a: (a.confirmed / a.due if a.due else 1, a.name),
+    )
+    confirmation_chart = (
+        progress_rows([(a.name, a.due, a.confirmed) for a in per_commune[:MAX_COMMUNES]])
+        if per_commune
+        else None
+    )
 
-    drive_stmt = (select(Drive)
-                  .where(Drive.target_units.is_not(None), Drive.status != "cancelled",
-                         Drive.starts_at <= utcnow())
-                  .order_by(Drive.starts_at.desc()).limit(MAX_DRIVES))
+    drive_stmt = (
+        select(Drive)
+        .where(
+            Drive.target_units.is_not(None),
+            Drive.status != "cancelled",
+            Drive.starts_at <= utcnow(),
+        )
+        .order_by(Drive.starts_at.desc())
+        .limit(MAX_DRIVES)
+    )
     if campaign_id.isdigit():
         drive_stmt = drive_stmt.where(Drive.campaign_id == int(campaign_id))
     drives = list(reversed(list(db.session.scalars(drive_stmt))))
-    drive_chart = columns(
-        [f"{d.starts_at.astimezone(LOCAL):%d/%m}" for d in drives],
-        [("Chỉ tiêu", [d.target_units or 0 for d in drives]),
-         ("Kết quả", [d.result_units or 0 for d in drives])],
-        stacked=False,
-    ) if drives else None
+    drive_chart = (
+        columns(
+            [f"{d.starts_at.astimezone(LOCAL):%d/%m}" for d in drives],
+            [
+                ("Chỉ tiêu", [d.target_units or 0 for d in drives]),
+                ("Kết quả", [d.result_units or 0 for d in drives]),
+            ],
+            stacked=False,
+        )
+        if drives
+        else None
+    )
     return render_template(
         "ui/reports.html",
-        weeks=weeks, days=days, week_choices=WEEK_CHOICES, day_choices=DAY_CHOICES,
-        week_labels=week_labels, series=series, delivery_chart=delivery_chart,
-        per_commune=per_commune, confirmation_chart=confirmation_chart,
-        drives=drives, drive_chart=drive_chart,
-        campaigns=[(c.id, c.name) for c in db.session.scalars(
-            select(Campaign).order_by(Campaign.starts_on))],
+        weeks=weeks,
+        days=days,
+        week_choices=WEEK_CHOICES,
+        day_choices=DAY_CHOICES,
+        week_labels=week_labels,
+        series=series,
+        delivery_chart=delivery_chart,
+        per_commune=per_commune,
+        confirmation_chart=confirmation_chart,
+        drives=drives,
+        drive_chart=drive_chart,
+        campaigns=[
+            (c.id, c.name)
+            for c in db.session.scalars(select(Campaign).order_by(Campaign.starts_on))
+        ],
         campaign_id=campaign_id,
     )

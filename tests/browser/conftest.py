@@ -42,14 +42,21 @@ class LiveApp:
     requests: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
 
-    def user(self, username: str, role: str, commune_code: str | None = None,
-             display_name: str = "") -> int:
+    def user(
+        self, username: str, role: str, commune_code: str | None = None, display_name: str = ""
+    ) -> int:
         from publisher.auth.services import create_user
         from publisher.db import db
 
         with self.app.app_context():
-            user = create_user(db.session, username, role, password=PASSWORD,
-                               commune_code=commune_code, display_name=display_name or username)
+            user = create_user(
+                db.session,
+                username,
+                role,
+                password=PASSWORD,
+                commune_code=commune_code,
+                display_name=display_name or username,
+            )
             db.session.commit()
             return user.id
 
@@ -61,8 +68,9 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -78,8 +86,9 @@ def live(tmp_path: Path) -> Iterator[LiveApp]:
     # Bind first, so the app knows its own address (links in previews and feeds).
     server = make_server("127.0.0.1", 0, lambda environ, start: [], threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(app_config(f"sqlite:///{tmp_path / 'publisher.db'}", tmp_path,
-                                PUBLIC_BASE_URL=url))
+    app = create_app(
+        app_config(f"sqlite:///{tmp_path / 'publisher.db'}", tmp_path, PUBLIC_BASE_URL=url)
+    )
     with app.app_context():
         upgrade(app)
         load_communes(db.session)
@@ -108,16 +117,20 @@ def browser_context(chromium: Any, live: LiveApp, request: pytest.FixtureRequest
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = chromium.new_context(base_url=live.url, **options)
         context.on("request", lambda req: live.requests.append(req.url))
-        context.on("page", lambda page: page.on(
-            "pageerror", lambda exc: live.page_errors.append(str(exc))))
+        context.on(
+            "page", lambda page: page.on("pageerror", lambda exc: live.page_errors.append(str(exc)))
+        )
         contexts.append(context)
         return context
 
     yield new_context
     for context in contexts:
         context.close()
-    stray = [u for u in live.requests
-             if not u.startswith(live.url + "/") and not u.startswith(("data:", "about:"))]
+    stray = [
+        u
+        for u in live.requests
+        if not u.startswith(live.url + "/") and not u.startswith(("data:", "about:"))
+    ]
     assert stray == [], f"requests left the local server: {stray}"
     assert live.page_errors == [], f"script errors on pages: {live.page_errors}"
 

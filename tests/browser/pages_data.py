@@ -52,83 +52,173 @@ def seed_pages(app: Any, editor_id: int, approver_id: int) -> Seeded:
         seed_reference(session, echo=lambda _line: None)
         now = utcnow()
         today = now.astimezone(LOCAL).date()
-        campaign = Campaign(slug="mua-dong-am", name="Mùa đông ấm — Giọt hồng Lai Châu",
-                            description="Vận động hiến máu mùa đông.",
-                            starts_on=today - timedelta(days=30),
-                            ends_on=today + timedelta(days=60))
+        campaign = Campaign(
+            slug="mua-dong-am",
+            name="Mùa đông ấm — Giọt hồng Lai Châu",
+            description="Vận động hiến máu mùa đông.",
+            starts_on=today - timedelta(days=30),
+            ends_on=today + timedelta(days=60),
+        )
         session.add(campaign)
         session.flush()
-        past = Drive(campaign_id=campaign.id, name="Đợt hiến máu phường Tân Phong",
-                     starts_at=datetime.combine(today - timedelta(days=10), time(7, 30), LOCAL),
-                     ends_at=datetime.combine(today - timedelta(days=10), time(11, 30), LOCAL),
-                     location="Hội trường UBND phường Tân Phong", commune_code="03408",
-                     target_units=350, result_units=372, status="done")
-        coming = Drive(campaign_id=campaign.id, name="Đợt hiến máu xã Mường Kim",
-                       starts_at=datetime.combine(today + timedelta(days=12), time(7, 0), LOCAL),
-                       ends_at=datetime.combine(today + timedelta(days=12), time(11, 0), LOCAL),
-                       location="Nhà văn hoá xã Mường Kim", commune_code="03637",
-                       target_units=150, status="confirmed")
+        past = Drive(
+            campaign_id=campaign.id,
+            name="Đợt hiến máu phường Tân Phong",
+            starts_at=datetime.combine(today - timedelta(days=10), time(7, 30), LOCAL),
+            ends_at=datetime.combine(today - timedelta(days=10), time(11, 30), LOCAL),
+            location="Hội trường UBND phường Tân Phong",
+            commune_code="03408",
+            target_units=350,
+            result_units=372,
+            status="done",
+        )
+        coming = Drive(
+            campaign_id=campaign.id,
+            name="Đợt hiến máu xã Mường Kim",
+            starts_at=datetime.combine(today + timedelta(days=12), time(7, 0), LOCAL),
+            ends_at=datetime.combine(today + timedelta(days=12), time(11, 0), LOCAL),
+            location="Nhà văn hoá xã Mường Kim",
+            commune_code="03637",
+            target_units=150,
+            status="confirmed",
+        )
         session.add_all([past, coming])
         key = settings.SECRET_KEY
-        webhook = create_channel(session, kind="webhook", slug="doi-tac", name="Cổng đối tác",
-                                 settings={"url": "http://127.0.0.1:9/hook",
-                                           "secret": "receiver-secret-0123456789"},
-                                 secret_key=key)
-        create_channel(session, kind="rss", slug="cong-tinh", name="Cổng thông tin tỉnh",
-                       settings={"title": "Hiến máu Lai Châu"}, secret_key=key)
-        fanpage = create_channel(session, kind="fanpage", slug="fanpage", name="Fanpage Sở",
-                                 settings={"page_id": "1234567890", "access_token": "EAAB-test"},
-                                 secret_key=key)
+        webhook = create_channel(
+            session,
+            kind="webhook",
+            slug="doi-tac",
+            name="Cổng đối tác",
+            settings={"url": "http://127.0.0.1:9/hook", "secret": "receiver-secret-0123456789"},
+            secret_key=key,
+        )
+        create_channel(
+            session,
+            kind="rss",
+            slug="cong-tinh",
+            name="Cổng thông tin tỉnh",
+            settings={"title": "Hiến máu Lai Châu"},
+            secret_key=key,
+        )
+        fanpage = create_channel(
+            session,
+            kind="fanpage",
+            slug="fanpage",
+            name="Fanpage Sở",
+            settings={"page_id": "1234567890", "access_token": "EAAB-test"},
+            secret_key=key,
+        )
         fanpage.health_status = "needs_attention"
         fanpage.health_reason = "Mã truy cập đã hết hạn"
-        loud = create_channel(session, kind="loudspeaker", slug="loa", name="Loa các xã",
-                              settings={"commune_codes": ["03408", "03388", "03637"]},
-                              secret_key=key)
-        asset, _ = store_image(session, _png(), "poster.png", created_by=editor_id,
-                               max_bytes=settings.ASSET_MAX_BYTES,
-                               max_pixels=settings.ASSET_MAX_PIXELS)
-        article = create_content(session, kind="article", title="Tiêu chuẩn người hiến máu",
-                                 body="Người từ 18 đến 60 tuổi, nữ từ 42 kg, nam từ 45 kg.",
-                                 summary="Ai có thể hiến máu?", author_id=editor_id,
-                                 campaign_id=campaign.id, tags=["tiêu chuẩn"],
-                                 asset_id=asset.id)
+        loud = create_channel(
+            session,
+            kind="loudspeaker",
+            slug="loa",
+            name="Loa các xã",
+            settings={"commune_codes": ["03408", "03388", "03637"]},
+            secret_key=key,
+        )
+        asset, _ = store_image(
+            session,
+            _png(),
+            "poster.png",
+            created_by=editor_id,
+            max_bytes=settings.ASSET_MAX_BYTES,
+            max_pixels=settings.ASSET_MAX_PIXELS,
+        )
+        article = create_content(
+            session,
+            kind="article",
+            title="Tiêu chuẩn người hiến máu",
+            body="Người từ 18 đến 60 tuổi, nữ từ 42 kg, nam từ 45 kg.",
+            summary="Ai có thể hiến máu?",
+            author_id=editor_id,
+            campaign_id=campaign.id,
+            tags=["tiêu chuẩn"],
+            asset_id=asset.id,
+        )
         submit(article, editor_id)
         approve(session, article, approver_id)
-        review = create_content(session, kind="script", title="Thông báo đợt hiến máu",
-                                body="Ngày 12/01/2025 có đợt hiến máu tại UBND xã.",
-                                author_id=editor_id, campaign_id=campaign.id)
+        review = create_content(
+            session,
+            kind="script",
+            title="Thông báo đợt hiến máu",
+            body="Ngày 12/01/2025 có đợt hiến máu tại UBND xã.",
+            author_id=editor_id,
+            campaign_id=campaign.id,
+        )
         submit(review, editor_id)
         approve(session, review, approver_id)
-        edit_content(session, review, {"body": "Ngày 19/01/2025 có đợt hiến máu tại UBND xã."},
-                     editor_id)
+        edit_content(
+            session, review, {"body": "Ngày 19/01/2025 có đợt hiến máu tại UBND xã."}, editor_id
+        )
         submit(review, editor_id)
-        create_content(session, kind="poster", title="Áp phích Chủ nhật Đỏ", body="",
-                       author_id=editor_id, asset_id=asset.id)
+        create_content(
+            session,
+            kind="poster",
+            title="Áp phích Chủ nhật Đỏ",
+            body="",
+            author_id=editor_id,
+            asset_id=asset.id,
+        )
         session.flush()
-        delivered = schedule(session, content_id=article.id, channel_id=webhook.id,
-                             scheduled_at=now - timedelta(days=3))
+        delivered = schedule(
+            session,
+            content_id=article.id,
+            channel_id=webhook.id,
+            scheduled_at=now - timedelta(days=3),
+        )
         delivered.status, delivered.published_at = "published", now - timedelta(days=3)
-        failed = schedule(session, content_id=article.id, channel_id=fanpage.id,
-                          scheduled_at=now - timedelta(hours=5))
+        failed = schedule(
+            session,
+            content_id=article.id,
+            channel_id=fanpage.id,
+            scheduled_at=now - timedelta(hours=5),
+        )
         failed.status, failed.attempts = "failed", 5
         failed.last_error = "Trang từ chối bài đăng (mã 368)"
-        schedule(session, content_id=article.id, channel_id=webhook.id,
-                 scheduled_at=now + timedelta(days=2))
-        aired = schedule(session, content_id=article.id, channel_id=loud.id,
-                         scheduled_at=datetime.combine(today, time(6), LOCAL), slot="morning")
+        schedule(
+            session,
+            content_id=article.id,
+            channel_id=webhook.id,
+            scheduled_at=now + timedelta(days=2),
+        )
+        aired = schedule(
+            session,
+            content_id=article.id,
+            channel_id=loud.id,
+            scheduled_at=datetime.combine(today, time(6), LOCAL),
+            slot="morning",
+        )
         aired.status, aired.published_at = "published", now
         session.flush()
-        session.add(BroadcastConfirmation(commune_code="03408", air_date=today,
-                                          publication_id=aired.id, confirmed_by=None))
-        source = FeedSource(url="https://baolaichau.vn/rss/xa-hoi.rss", name="Báo Lai Châu",
-                            last_status="error", last_error="Máy chủ trả lời 503",
-                            last_fetched_at=now - timedelta(hours=1))
+        session.add(
+            BroadcastConfirmation(
+                commune_code="03408", air_date=today, publication_id=aired.id, confirmed_by=None
+            )
+        )
+        source = FeedSource(
+            url="https://baolaichau.vn/rss/xa-hoi.rss",
+            name="Báo Lai Châu",
+            last_status="error",
+            last_error="Máy chủ trả lời 503",
+            last_fetched_at=now - timedelta(hours=1),
+        )
         session.add(source)
         create_token(session, "Cổng đối tác", session.get(User, editor_id))
         playbook = session.query(PlaybookRecord).first()
         session.commit()
-        return Seeded(article.id, review.id, delivered.id, failed.id, webhook.id, campaign.id,
-                      coming.id, source.id, playbook.id if playbook else 0)
+        return Seeded(
+            article.id,
+            review.id,
+            delivered.id,
+            failed.id,
+            webhook.id,
+            campaign.id,
+            coming.id,
+            source.id,
+            playbook.id if playbook else 0,
+        )
 
 
 def today_local() -> date:

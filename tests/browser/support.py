@@ -18,7 +18,10 @@ def webhook_channel(app: Any, url: str, name: str = "Cổng thông tin đối t�
 
     with app.app_context():
         channel = create_channel(
-            db.session, kind="webhook", slug="cong-doi-tac", name=name,
+            db.session,
+            kind="webhook",
+            slug="cong-doi-tac",
+            name=name,
             settings={"url": url, "secret": "receiver-secret-0123456789"},
             secret_key=app.config["SETTINGS"].SECRET_KEY,
         )

@@ -93,7 +93,8 @@ def test_write_approve_schedule_deliver(live, browser_context, receiver, tmp_pat
     screenshot(approver, "04-approver-queue")
     own.get_by_role("button", name="Duyệt").click()
     expect(approver.locator(".notice--error")).to_contain_text(
-        "Không được tự duyệt nội dung của mình")
+        "Không được tự duyệt nội dung của mình"
+    )
     screenshot(approver, "05-approver-self-approval-refused")
 
     # Approves the editor's article.
@@ -104,7 +105,9 @@ def test_write_approve_schedule_deliver(live, browser_context, receiver, tmp_pat
     # The editor schedules it on the partner's channel, for now.
     editor.goto(content_url)
     expect(editor.locator(".meta .badge").first).to_have_text("Đã duyệt")
-    editor.get_by_label("Kênh", exact=True).select_option(label="Cổng thông tin đối tác — Webhook đối tác")
+    editor.get_by_label("Kênh", exact=True).select_option(
+        label="Cổng thông tin đối tác — Webhook đối tác"
+    )
     editor.get_by_label("Thời điểm đăng").fill(local_input(just_now()))
     editor.get_by_role("button", name="Lên lịch").click()
     expect(editor.locator(".notice--success")).to_contain_text("Đã lên lịch")

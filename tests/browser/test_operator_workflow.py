@@ -32,16 +32,28 @@ def _released_today(app) -> int:
 
     with app.app_context():
         channel = create_channel(
-            db.session, kind="loudspeaker", slug="loa-tan-phong", name="Loa phường Tân Phong",
+            db.session,
+            kind="loudspeaker",
+            slug="loa-tan-phong",
+            name="Loa phường Tân Phong",
             settings={"commune_codes": [TAN_PHONG]},
             secret_key=app.config["SETTINGS"].SECRET_KEY,
         )
-        item = approved_content(db.session, kind="script", title=NOTICE,
-                                body="Sáng Chủ nhật 12/01/2025, mời bà con đến hiến máu.")
+        item = approved_content(
+            db.session,
+            kind="script",
+            title=NOTICE,
+            body="Sáng Chủ nhật 12/01/2025, mời bà con đến hiến máu.",
+        )
         today = datetime.now(LOCAL).date()
-        pub = schedule(db.session, content_id=item.id, channel_id=channel.id,
-                       scheduled_at=datetime.combine(today, time(6, 0), LOCAL), slot="morning",
-                       release_hour=app.config["SETTINGS"].BULLETIN_RELEASE_HOUR)
+        pub = schedule(
+            db.session,
+            content_id=item.id,
+            channel_id=channel.id,
+            scheduled_at=datetime.combine(today, time(6, 0), LOCAL),
+            slot="morning",
+            release_hour=app.config["SETTINGS"].BULLETIN_RELEASE_HOUR,
+        )
         pub.status = "published"  # as the worker leaves a released item
         pub.published_at = utcnow()
         pub.external_id = f"loudspeaker-{pub.id}"
@@ -57,13 +69,15 @@ def test_operator_downloads_and_confirms(live, browser_context, tmp_path):
     # Before: the editors' dashboard lists the commune as not having confirmed.
     editor = browser_context().new_page()
     login(editor, "bien-tap")
-    silent = editor.locator("section", has=editor.get_by_role("heading",
-                                                             name="Xã chưa xác nhận phát loa"))
+    silent = editor.locator(
+        "section", has=editor.get_by_role("heading", name="Xã chưa xác nhận phát loa")
+    )
     expect(silent).to_contain_text("phường Tân Phong")
 
     # The operator signs in on a phone and lands on the commune's page.
-    phone = browser_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                            has_touch=True).new_page()
+    phone = browser_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
     login(phone, "dai-tan-phong")
     expect(phone).to_have_url(re.compile(rf"/communes/{TAN_PHONG}$"))
     expect(phone.get_by_text(NOTICE).first).to_be_visible()
@@ -105,7 +119,9 @@ def test_operator_cannot_open_editor_pages(live, browser_context):
     response = page.goto("/content")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Bạn không có quyền truy cập trang này")
+        "Bạn không có quyền truy cập trang này"
+    )
     expect(page.get_by_role("link", name="Về trang của xã")).to_have_attribute(
-        "href", f"/communes/{TAN_PHONG}")
+        "href", f"/communes/{TAN_PHONG}"
+    )
     screenshot(page, "12-operator-forbidden")

@@ -22,19 +22,48 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, texta
 
 def _pages(s) -> list[str]:
     return [
-        "/", "/content", "/content?q=tieu+chuan", "/content/new", "/content/new?kind=poster",
-        f"/content/{s.article_id}", f"/content/{s.article_id}/edit", f"/content/{s.review_id}",
-        "/approvals", "/calendar", "/calendar?view=week", "/campaigns", "/campaigns/new",
-        f"/campaigns/{s.campaign_id}", f"/campaigns/{s.campaign_id}/edit",
-        f"/campaigns/{s.campaign_id}/plan", f"/campaigns/{s.campaign_id}/plan?playbook_id={s.playbook_id}",
-        "/drives", "/drives?when=all", "/drives/new", f"/drives/{s.drive_id}",
-        "/publications", "/publications?status=failed", "/publications/new",
-        f"/publications/{s.publication_id}", f"/publications/{s.failed_id}",
-        "/channels", "/channels/new", "/channels/new?kind=fanpage",
-        "/channels/new?kind=loudspeaker", "/channels/new?kind=rss", "/channels/new?kind=webhook",
-        f"/channels/{s.channel_id}", f"/channels/{s.channel_id}/edit",
-        "/feed-sources", "/feed-sources/new", f"/feed-sources/{s.feed_source_id}/edit",
-        "/reports", "/admin/users", "/admin/tokens", "/communes/03408", "/logout",
+        "/",
+        "/content",
+        "/content?q=tieu+chuan",
+        "/content/new",
+        "/content/new?kind=poster",
+        f"/content/{s.article_id}",
+        f"/content/{s.article_id}/edit",
+        f"/content/{s.review_id}",
+        "/approvals",
+        "/calendar",
+        "/calendar?view=week",
+        "/campaigns",
+        "/campaigns/new",
+        f"/campaigns/{s.campaign_id}",
+        f"/campaigns/{s.campaign_id}/edit",
+        f"/campaigns/{s.campaign_id}/plan",
+        f"/campaigns/{s.campaign_id}/plan?playbook_id={s.playbook_id}",
+        "/drives",
+        "/drives?when=all",
+        "/drives/new",
+        f"/drives/{s.drive_id}",
+        "/publications",
+        "/publications?status=failed",
+        "/publications/new",
+        f"/publications/{s.publication_id}",
+        f"/publications/{s.failed_id}",
+        "/channels",
+        "/channels/new",
+        "/channels/new?kind=fanpage",
+        "/channels/new?kind=loudspeaker",
+        "/channels/new?kind=rss",
+        "/channels/new?kind=webhook",
+        f"/channels/{s.channel_id}",
+        f"/channels/{s.channel_id}/edit",
+        "/feed-sources",
+        "/feed-sources/new",
+        f"/feed-sources/{s.feed_source_id}/edit",
+        "/reports",
+        "/admin/users",
+        "/admin/tokens",
+        "/communes/03408",
+        "/logout",
     ]
 
 
@@ -95,8 +124,9 @@ def test_screens_on_desktop_and_phone(live, browser_context):
     desk.goto("/admin/users")
     screenshot(desk, "38-users")
 
-    phone = browser_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                            has_touch=True).new_page()
+    phone = browser_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
     phone.goto("/login")
     screenshot(phone, "40-phone-login")
     login(phone, "bien-tap")
@@ -121,12 +151,16 @@ def test_plan_preview_then_apply(live, browser_context):
     page.get_by_role("link", name="Lập kế hoạch đăng").click()
     page.get_by_label("Kịch bản").select_option(index=1)
     page.get_by_role("button", name="Xem trước").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Xem trước: \d+ lượt đăng mới"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Xem trước: \d+ lượt đăng mới"))
+    ).to_be_visible()
     apply = page.get_by_role("button", name=re.compile(r"^Áp dụng kế hoạch"))
     if apply.count() == 0:
         pytest.fail("the plan proposed nothing new: " + page.locator("main").inner_text()[:2000])
     page.on("dialog", lambda dialog: dialog.accept())
     apply.click()
     expect(page.locator(".notice--success")).to_contain_text("Đã áp dụng kế hoạch")
-    expect(page.get_by_role("heading", name=re.compile(r"^Xem trước: 0 lượt đăng mới"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Xem trước: 0 lượt đăng mới"))
+    ).to_be_visible()
     screenshot(page, "39-plan-applied")

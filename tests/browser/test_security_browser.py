@@ -10,8 +10,10 @@ from tests.browser.conftest import PASSWORD, login, screenshot
 
 pytestmark = pytest.mark.browser
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 
 
 def test_forged_form_is_refused_with_a_vietnamese_page(live, browser_context):
@@ -86,7 +88,8 @@ def test_what_people_type_is_shown_not_run(live, browser_context):
     page.get_by_label("Tiêu đề", exact=True).fill(title)
     page.get_by_label("Tóm tắt", exact=True).fill("<img src=x onerror=alert('tóm tắt')>")
     page.get_by_label("Nội dung", exact=True).fill(
-        "<p>Đoạn một</p><img src=x onerror=alert('nội dung')><script>alert('b')</script>")
+        "<p>Đoạn một</p><img src=x onerror=alert('nội dung')><script>alert('b')</script>"
+    )
     page.get_by_label("Thẻ", exact=True).fill("<b>thẻ</b>")
     page.get_by_role("button", name="Lưu bản nháp").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)

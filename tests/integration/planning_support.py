@@ -39,25 +39,51 @@ def seed_2025(session) -> None:
 
 def channel(session, kind: str, slug: str, settings: dict[str, Any], **kw: Any) -> Channel:
     return create_channel(
-        session, kind=kind, slug=slug, name=kw.pop("name", slug), settings=settings,
-        secret_key=current_app.config["SETTINGS"].SECRET_KEY, **kw,
+        session,
+        kind=kind,
+        slug=slug,
+        name=kw.pop("name", slug),
+        settings=settings,
+        secret_key=current_app.config["SETTINGS"].SECRET_KEY,
+        **kw,
     )
 
 
-def standard_channels(session, communes: list[str] | None = None, **rules: Any) -> dict[str, Channel]:
+def standard_channels(
+    session, communes: list[str] | None = None, **rules: Any
+) -> dict[str, Channel]:
     """A Page, a portal feed, a partner webhook and one loudspeaker network."""
     channels = {
-        "fanpage": channel(session, "fanpage", "fanpage-so", {"page_id": "1234567890",
-                                                              "access_token": "dummy-token"},
-                           name="Fanpage Sở", rules=rules.get("fanpage")),
-        "rss": channel(session, "rss", "cong-thong-tin", {"title": "Tin hiến máu"},
-                       name="Cổng thông tin", rules=rules.get("rss")),
-        "webhook": channel(session, "webhook", "doi-tac", {
-            "url": "http://127.0.0.1:9/hook", "secret": "receiver-secret-0123456789"},
-            name="Đối tác"),
-        "loudspeaker": channel(session, "loudspeaker", "loa-lai-chau",
-                               {"commune_codes": communes or [TAN_PHONG, DOAN_KET]},
-                               name="Loa truyền thanh"),
+        "fanpage": channel(
+            session,
+            "fanpage",
+            "fanpage-so",
+            {"page_id": "1234567890", "access_token": "dummy-token"},
+            name="Fanpage Sở",
+            rules=rules.get("fanpage"),
+        ),
+        "rss": channel(
+            session,
+            "rss",
+            "cong-thong-tin",
+            {"title": "Tin hiến máu"},
+            name="Cổng thông tin",
+            rules=rules.get("rss"),
+        ),
+        "webhook": channel(
+            session,
+            "webhook",
+            "doi-tac",
+            {"url": "http://127.0.0.1:9/hook", "secret": "receiver-secret-0123456789"},
+            name="Đối tác",
+        ),
+        "loudspeaker": channel(
+            session,
+            "loudspeaker",
+            "loa-lai-chau",
+            {"commune_codes": communes or [TAN_PHONG, DOAN_KET]},
+            name="Loa truyền thanh",
+        ),
     }
     session.commit()
     return channels
@@ -87,7 +113,7 @@ def drive_by_ref(session, ref: str) -> Drive:
     return found
 
 
-def fresh(session, model, ident):  # noqa: ANN001, ANN201
+def fresh(session, model, ident):
     """A row as the database has it now, the transaction released afterwards."""
     session.expire_all()
     row = session.get(model, ident)
@@ -97,23 +123,37 @@ def fresh(session, model, ident):  # noqa: ANN001, ANN201
     return row
 
 
-def future_campaign(session, *, days_ahead: int = 20, commune: str = TAN_PHONG,
-                    target: int | None = 120) -> tuple[Campaign, Drive]:
+def future_campaign(
+    session, *, days_ahead: int = 20, commune: str = TAN_PHONG, target: int | None = 120
+) -> tuple[Campaign, Drive]:
     """A campaign with one drive ``days_ahead`` days from today (local 07:30–11:30)."""
     today = utcnow().astimezone(LOCAL).date()
     day = today + timedelta(days=days_ahead)
-    camp = Campaign(slug=f"thu-nghiem-{days_ahead}", name="Chiến dịch thử nghiệm",
-                    starts_on=today - timedelta(days=5), ends_on=day + timedelta(days=30))
+    camp = Campaign(
+        slug=f"thu-nghiem-{days_ahead}",
+        name="Chiến dịch thử nghiệm",
+        starts_on=today - timedelta(days=5),
+        ends_on=day + timedelta(days=30),
+    )
     session.add(camp)
     session.flush()
-    drive = Drive(campaign_id=camp.id, name="Ngày hội hiến máu thử nghiệm",
-                  starts_at=local(day, 7, 30), ends_at=local(day, 11, 30),
-                  location="Nhà văn hóa tổ 5", commune_code=commune, target_units=target)
+    drive = Drive(
+        campaign_id=camp.id,
+        name="Ngày hội hiến máu thử nghiệm",
+        starts_at=local(day, 7, 30),
+        ends_at=local(day, 11, 30),
+        location="Nhà văn hóa tổ 5",
+        commune_code=commune,
+        target_units=target,
+    )
     session.add(drive)
     session.commit()
     return camp, drive
 
 
 def plan(client, headers, campaign_id: int, playbook_id: int, **body: Any):
-    return client.post(f"/api/v1/campaigns/{campaign_id}/plan",
-                       json={"playbook_id": playbook_id, **body}, headers=headers)
+    return client.post(
+        f"/api/v1/campaigns/{campaign_id}/plan",
+        json={"playbook_id": playbook_id, **body},
+        headers=headers,
+    )

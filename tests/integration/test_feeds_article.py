@@ -129,3 +129,39 @@ def test_the_slug_is_cosmetic_and_redirects_to_the_canonical_one(app, db, client
         answer = client.get(wrong)
         assert answer.status_code == 301
         assert answer.headers["Location"].endswith(canonical)
+
+
+def test_a_template_planned_for_two_drives_gives_each_drive_its_item_and_page(app, db, client):
+    from datetime import UTC, datetime
+
+    from tests.integration.feeds_support import parse_xml
+
+    template = article(db, "Thông báo đợt hiến máu", is_template=True)
+    channel = rss_channel(db)
+    first = drive(db, name="Đợt Tân Phong")
+    second = drive(
+        db,
+        name="Đợt Sìn Hồ",
+        location="Sân vận động huyện",
+        starts_at=datetime(2030, 12, 27, 0, 0, tzinfo=UTC),
+        ends_at=datetime(2030, 12, 27, 4, 0, tzinfo=UTC),
+    )
+    for the_drive, title in ((first, "Hiến máu tại Tân Phong"), (second, "Hiến máu tại Sìn Hồ")):
+        words = {"title": title, "body_html": f"<p>{the_drive.location}</p>", "summary": title}
+        publish(app, db, [template], channel, drive_id=the_drive.id, render_context=words)
+    items = parse_xml(client.get("/feeds/cong-tinh.rss").data).find("channel").findall("item")
+    by_title = {i.findtext("title"): i for i in items}
+    assert set(by_title) == {"Hiến máu tại Tân Phong", "Hiến máu tại Sìn Hồ"}
+    guids = {i.findtext("guid") for i in items}
+    assert guids == {
+        f"tag:publisher.test,2025:content-{template.id}/drive-{first.id}",
+        f"tag:publisher.test,2025:content-{template.id}/drive-{second.id}",
+    }
+    for title, the_drive in (("Hiến máu tại Tân Phong", first), ("Hiến máu tại Sìn Hồ", second)):
+        link = by_title[title].findtext("link")
+        page = client.get(link.removeprefix(BASE)).get_data(as_text=True)
+        assert f"<h1>{title}</h1>" in page
+        assert the_drive.name in page and the_drive.location in page
+    assert "thứ Sáu, ngày 27/12/2030" in client.get(
+        by_title["Hiến máu tại Sìn Hồ"].findtext("link").removeprefix(BASE)
+    ).get_data(as_text=True)

@@ -290,3 +290,55 @@ def test_an_empty_feed_is_valid_and_unpublished_items_stay_out(app, db, client):
     chan = parse_xml(answer.data).find("channel")
     assert chan.findall("item") == [] and chan.find("lastBuildDate") is None
     assert feedparser.parse(answer.data).bozo == 0
+
+
+def test_a_change_committed_elsewhere_is_seen_at_once(app, db, client):
+    """Another process (a worker, another web machine) commits: the next poll shows it."""
+    from sqlalchemy import create_engine, update
+
+    from content_library.db import utcnow
+    from publisher.db import normalise_url
+    from publisher.delivery.models import Channel
+
+    publish(app, db, [article(db, "Tin đầu tiên")], rss_channel(db))
+    first = client.get(FEED)
+    assert client.get(FEED, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    other = create_engine(normalise_url(app.config["SETTINGS"].DATABASE_URL))
+    try:
+        with other.begin() as conn:
+            conn.execute(
+                update(Channel).values(
+                    settings={"title": "Tên mới của nguồn tin", "items_limit": 50},
+                    updated_at=utcnow(),
+                )
+            )
+    finally:
+        other.dispose()
+    second = client.get(FEED, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert parse_xml(second.data).find("channel").findtext("title") == "Tên mới của nguồn tin"
+
+
+def test_feed_items_setting_applies_when_the_channel_sets_no_limit(database_url, tmp_path):
+    from publisher import create_app
+    from publisher.db import db
+    from publisher.delivery.channels import create_channel
+    from tests.conftest import app_config, clean_database
+    from tests.factories import approved_content, due_publication
+
+    app = create_app(app_config(database_url, tmp_path, FEED_ITEMS=3))
+    try:
+        with app.app_context():
+            channel = create_channel(db.session, kind="rss", slug="cong-tinh", name="Cổng tỉnh",
+                                     settings={"title": "Tin hiến máu"},
+                                     secret_key=app.config["SETTINGS"].SECRET_KEY)
+            for n in range(5):
+                item = approved_content(db.session, title=f"Bài {n}")
+                pub = due_publication(db.session, item, channel)
+                pub.status = "published"
+                pub.published_at = pub.scheduled_at
+            db.session.commit()
+        body = app.test_client().get("/feeds/cong-tinh.rss").get_data(as_text=True)
+        assert body.count("<item>") == 3
+    finally:
+        clean_database(app)

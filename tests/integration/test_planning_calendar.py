@@ -41,8 +41,7 @@ def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
     second = client.get(f"/calendar/{SLUG}.ics")
     assert second.data == first.data, "the same schedule gives the same bytes"
     assert second.headers["ETag"] == first.headers["ETag"]
-    cached = client.get(f"/calendar/{SLUG}.ics",
-                        headers={"If-None-Match": first.headers["ETag"]})
+    cached = client.get(f"/calendar/{SLUG}.ics", headers={"If-None-Match": first.headers["ETag"]})
     assert cached.status_code == 304 and cached.data == b""
 
     calendar = Calendar.from_ical(first.data)
@@ -68,13 +67,21 @@ def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
     assert len(publications) == created and all(uid.endswith(f"@{host}") for uid in publications)
 
     # A move and a cancellation: same UIDs, new times, STATUS:CANCELLED, a later SEQUENCE.
-    db.execute(update(Drive).where(Drive.id == first_drive.id)
-               .values(created_at=first_drive.created_at - timedelta(hours=1)))
+    db.execute(
+        update(Drive)
+        .where(Drive.id == first_drive.id)
+        .values(created_at=first_drive.created_at - timedelta(hours=1))
+    )
     db.commit()
-    moved = client.patch(f"/api/v1/drives/{first_drive.id}", headers=editor, json={
-        "starts_at": iso(first_drive.starts_at + timedelta(days=1)),
-        "ends_at": iso(first_drive.ends_at + timedelta(days=1)), "status": "cancelled",
-    })
+    moved = client.patch(
+        f"/api/v1/drives/{first_drive.id}",
+        headers=editor,
+        json={
+            "starts_at": iso(first_drive.starts_at + timedelta(days=1)),
+            "ends_at": iso(first_drive.ends_at + timedelta(days=1)),
+            "status": "cancelled",
+        },
+    )
     assert moved.status_code == 200
     third = client.get(f"/calendar/{SLUG}.ics")
     assert third.headers["ETag"] != first.headers["ETag"]
@@ -97,8 +104,9 @@ def test_the_json_calendar_shows_local_times(client, db, make_user):
     _, editor = make_user("editor")
     _, operator = make_user("operator")
     plan(client, editor, camp.id, default_playbook(db).id)
-    answer = client.get(f"/api/v1/campaigns/{camp.id}/calendar?from=2024-12-01&to=2024-12-31",
-                        headers=editor)
+    answer = client.get(
+        f"/api/v1/campaigns/{camp.id}/calendar?from=2024-12-01&to=2024-12-31", headers=editor
+    )
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["timezone"] == "Asia/Ho_Chi_Minh"
@@ -111,9 +119,9 @@ def test_the_json_calendar_shows_local_times(client, db, make_user):
     whole = client.get(f"/api/v1/campaigns/{camp.id}/calendar", headers=editor).get_json()
     assert len(whole["drives"]) == 4
     assert (whole["from"], whole["to"]) == ("2024-12-20", "2025-02-28")
-    wrong = client.get(f"/api/v1/campaigns/{camp.id}/calendar?from=2025-02-01&to=2025-01-01",
-                       headers=editor)
+    wrong = client.get(
+        f"/api/v1/campaigns/{camp.id}/calendar?from=2025-02-01&to=2025-01-01", headers=editor
+    )
     assert wrong.status_code == 422
-    assert client.get(f"/api/v1/campaigns/{camp.id}/calendar",
-                      headers=operator).status_code == 403
+    assert client.get(f"/api/v1/campaigns/{camp.id}/calendar", headers=operator).status_code == 403
     released(db)

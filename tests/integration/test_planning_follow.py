@@ -22,9 +22,18 @@ from tests.integration.planning_support import (
     standard_channels,
 )
 
-
-FIELDS = ("id", "status", "scheduled_at", "next_attempt_at", "expires_at", "render_context",
-          "job_id", "priority", "repeats", "slot")
+FIELDS = (
+    "id",
+    "status",
+    "scheduled_at",
+    "next_attempt_at",
+    "expires_at",
+    "render_context",
+    "job_id",
+    "priority",
+    "repeats",
+    "slot",
+)
 
 
 def pubs_of(db, drive_id: int) -> dict[str, SimpleNamespace]:
@@ -33,7 +42,8 @@ def pubs_of(db, drive_id: int) -> dict[str, SimpleNamespace]:
     rows = db.scalars(select(Publication).where(Publication.drive_id == drive_id)).all()
     found = {
         f"{p.plan_key.split(':')[3]}:{p.channel.kind}": SimpleNamespace(
-            **{name: getattr(p, name) for name in FIELDS})
+            **{name: getattr(p, name) for name in FIELDS}
+        )
         for p in rows
     }
     released(db)
@@ -48,9 +58,7 @@ def set_status(db, pub_id: int, status: str, **values) -> None:
     db.commit()
 
 
-def test_a_moved_drive_moves_its_pending_publications_but_not_published_ones(
-    client, db, make_user
-):
+def test_a_moved_drive_moves_its_pending_publications_but_not_published_ones(client, db, make_user):
     seed_2025(db)
     standard_channels(db)
     camp, drive = future_campaign(db, days_ahead=20)
@@ -58,15 +66,21 @@ def test_a_moved_drive_moves_its_pending_publications_but_not_published_ones(
     assert plan(client, editor, camp.id, default_playbook(db).id).status_code == 201
     before = pubs_of(db, drive.id)
     set_status(db, before["announcement:rss"].id, "published", published_at=utcnow())
-    set_status(db, before["announcement:fanpage"].id, "queued", queued_at=utcnow(),
-               job_id="deliver-x")
+    set_status(
+        db, before["announcement:fanpage"].id, "queued", queued_at=utcnow(), job_id="deliver-x"
+    )
     week = timedelta(days=7)
     new_start, new_end = drive.starts_at + week, drive.ends_at + week
 
-    answer = client.patch(f"/api/v1/drives/{drive.id}", headers=editor, json={
-        "starts_at": iso(new_start), "ends_at": iso(new_end),
-        "location": "Hội trường UBND phường",
-    })
+    answer = client.patch(
+        f"/api/v1/drives/{drive.id}",
+        headers=editor,
+        json={
+            "starts_at": iso(new_start),
+            "ends_at": iso(new_end),
+            "location": "Hội trường UBND phường",
+        },
+    )
     assert answer.status_code == 200, answer.get_json()
     after = pubs_of(db, drive.id)
     for key, old in before.items():
@@ -101,17 +115,22 @@ def test_a_cancelled_drive_cancels_pending_items_and_announces_it(client, db, ma
     set_status(db, before["announcement:rss"].id, "published", published_at=utcnow())
     drive_end = drive.ends_at
 
-    answer = client.patch(f"/api/v1/drives/{drive.id}", headers=editor,
-                          json={"status": "cancelled"})
+    answer = client.patch(
+        f"/api/v1/drives/{drive.id}", headers=editor, json={"status": "cancelled"}
+    )
     assert answer.status_code == 200, answer.get_json()
     after = pubs_of(db, drive.id)
     assert after["announcement:rss"].status == "published"
-    for key, old in before.items():
+    for key in before:
         if key != "announcement:rss":
             assert after[key].status == "cancelled", key
     notices = {k: p for k, p in after.items() if k.startswith("cancellation:")}
-    assert set(notices) == {"cancellation:fanpage", "cancellation:rss", "cancellation:webhook",
-                            "cancellation:loudspeaker"}
+    assert set(notices) == {
+        "cancellation:fanpage",
+        "cancellation:rss",
+        "cancellation:webhook",
+        "cancellation:loudspeaker",
+    }
     for notice in notices.values():
         assert notice.status == "scheduled"
         assert notice.priority == "priority"
@@ -126,8 +145,9 @@ def test_a_cancelled_drive_cancels_pending_items_and_announces_it(client, db, ma
     assert again["created"] == 0
 
     # Cancelled by mistake: what the cancellation stopped comes back, unsent notices go.
-    restored = client.patch(f"/api/v1/drives/{drive.id}", headers=editor,
-                            json={"status": "confirmed"})
+    restored = client.patch(
+        f"/api/v1/drives/{drive.id}", headers=editor, json={"status": "confirmed"}
+    )
     assert restored.status_code == 200
     final = pubs_of(db, drive.id)
     assert final["loudspeaker_morning:loudspeaker"].status == "scheduled"
@@ -139,23 +159,35 @@ def test_a_paused_campaign_holds_everything_pending(app, client, db, make_user):
     seed_2025(db)
     standard_channels(db)
     # Three days ahead: the announcement (7 days before) is already due.
-    camp, drive = future_campaign(db, days_ahead=3)
+    camp, _drive = future_campaign(db, days_ahead=3)
     _, editor = make_user("editor")
-    reminder = client.post(f"/api/v1/campaigns/{camp.id}/recurrences", headers=editor, json={
-        "rrule": "FREQ=DAILY", "template": "weekly_reminder", "channels": ["rss"],
-        "at": "00:00",
-    })
+    reminder = client.post(
+        f"/api/v1/campaigns/{camp.id}/recurrences",
+        headers=editor,
+        json={
+            "rrule": "FREQ=DAILY",
+            "template": "weekly_reminder",
+            "channels": ["rss"],
+            "at": "00:00",
+        },
+    )
     assert reminder.status_code == 201, reminder.get_json()
     assert plan(client, editor, camp.id, default_playbook(db).id).status_code == 201
     db.expire_all()
     now = utcnow()
-    rows = db.execute(select(Publication.id, Publication.plan_key).where(
-        Publication.next_attempt_at <= now, Publication.expires_at > now,
-        Publication.status == "scheduled")).all()
+    rows = db.execute(
+        select(Publication.id, Publication.plan_key).where(
+            Publication.next_attempt_at <= now,
+            Publication.expires_at > now,
+            Publication.status == "scheduled",
+        )
+    ).all()
     released(db)
     due = [pid for pid, _key in rows]
-    kinds = {key.split(":")[0] + ":" + key.split(":")[2 if key.startswith("campaign") else 3]
-             for _pid, key in rows}
+    kinds = {
+        key.split(":")[0] + ":" + key.split(":")[2 if key.startswith("campaign") else 3]
+        for _pid, key in rows
+    }
     # The drive's announcements and today's campaign-wide reminder are due.
     assert {"drive:announcement", "campaign:recurrence"} <= kinds
     paused = client.patch(f"/api/v1/campaigns/{camp.id}", headers=editor, json={"paused": True})
@@ -175,3 +207,34 @@ def test_a_paused_campaign_holds_everything_pending(app, client, db, make_user):
     db.expire_all()
     assert {db.get(Publication, pid).status for pid in due} == {"queued"}
     released(db)
+
+
+def test_a_change_the_planned_words_cannot_take_is_refused(client, db, make_user):
+    seed_2025(db)
+    standard_channels(db)
+    camp, drive = future_campaign(db, days_ahead=20)
+    _, editor = make_user("editor")
+    assert plan(client, editor, camp.id, default_playbook(db).id).status_code == 201
+
+    refused = client.patch(
+        f"/api/v1/drives/{drive.id}", headers=editor, json={"target_units": None}
+    )
+    assert refused.status_code == 422
+    problem = refused.get_json()
+    assert any("{drive.target_units}" in message for message in problem["errors"].values())
+    # The test client shares this test's app context, so the request's teardown (which rolls
+    # the refused change back in the service) does not run: roll back as it would.
+    db.rollback()
+    assert (
+        client.get(f"/api/v1/drives/{drive.id}", headers=editor).get_json()["target_units"] == 120
+    ), "nothing changed"
+
+    odd = client.patch(
+        f"/api/v1/drives/{drive.id}",
+        headers=editor,
+        json={"location": "Nhà văn hóa <Tổ 5> & khu 2"},
+    )
+    assert odd.status_code == 200
+    words = pubs_of(db, drive.id)["announcement:fanpage"].render_context
+    assert "Nhà văn hóa &lt;Tổ 5&gt; &amp; khu 2" in words["body_html"]
+    assert "<Tổ 5>" not in words["body_html"]

@@ -12,7 +12,9 @@ from publisher.planning.models import PlaybookRecord
 from publisher.seed import seed_reference
 from tests.integration.planning_support import LOCAL, released, seed_2025
 
-HEADER = "ref,campaign_slug,name,starts_at,ends_at,location,commune_code,target_units,status,is_sample\n"
+HEADER = (
+    "ref,campaign_slug,name,starts_at,ends_at,location,commune_code,target_units,status,is_sample\n"
+)
 GOOD = HEADER + (
     "LC-01,chu-nhat-do,Hiến máu tại trường THPT Mường Tè,2025-10-02 07:30,2025-10-02 11:00,"
     "Trường THPT Mường Tè,03445,150,planned,false\n"
@@ -44,16 +46,30 @@ def test_seeding_the_reference_data_twice_duplicates_nothing(db):
     first = seed_reference(db, echo=lines.append)
     db.commit()
     assert (first["campaigns"], first["drives"], first["templates"], first["playbooks"]) == (
-        5, 18, 7, 1)
-    counts = {m.__name__: count(db, m) for m in (Campaign, Drive, ContentItem, ContentVersion,
-                                                 Asset, PlaybookRecord)}
-    assert counts == {"Campaign": 5, "Drive": 18, "ContentItem": 7, "ContentVersion": 7,
-                      "Asset": 1, "PlaybookRecord": 1}
+        5,
+        18,
+        7,
+        1,
+    )
+    counts = {
+        m.__name__: count(db, m)
+        for m in (Campaign, Drive, ContentItem, ContentVersion, Asset, PlaybookRecord)
+    }
+    assert counts == {
+        "Campaign": 5,
+        "Drive": 18,
+        "ContentItem": 7,
+        "ContentVersion": 7,
+        "Asset": 1,
+        "PlaybookRecord": 1,
+    }
     lines.clear()
     seed_reference(db, echo=lines.append)
     db.commit()
-    assert {m.__name__: count(db, m) for m in (Campaign, Drive, ContentItem, ContentVersion,
-                                               Asset, PlaybookRecord)} == counts
+    assert {
+        m.__name__: count(db, m)
+        for m in (Campaign, Drive, ContentItem, ContentVersion, Asset, PlaybookRecord)
+    } == counts
     assert "templates: 7 (0 new, 0 updated, 7 unchanged)" in lines
     assert any(line.startswith("drives: 18 (0 new") for line in lines)
 
@@ -61,7 +77,9 @@ def test_seeding_the_reference_data_twice_duplicates_nothing(db):
     assert first_drive.starts_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") == "2024-12-20 07:00"
     assert first_drive.is_sample is False
     assert db.scalar(select(Drive).where(Drive.external_ref == "HMTN-2025-02")).is_sample
-    poster = db.scalar(select(ContentItem).where(ContentItem.source_guid == "template:poster_caption"))
+    poster = db.scalar(
+        select(ContentItem).where(ContentItem.source_guid == "template:poster_caption")
+    )
     version = db.get(ContentVersion, poster.approved_version_id)
     assert (poster.is_template, poster.kind, poster.status) == (True, "poster", "approved")
     assert (version.reviewed_by, version.created_by) == (None, None)
@@ -101,7 +119,11 @@ def test_importing_a_good_file_then_again_changes_nothing(db, tmp_path):
     drive = db.scalar(select(Drive).where(Drive.external_ref == "LC-02"))
     assert drive.name == "Ngày hội hiến máu, phường Đoàn Kết"
     assert (drive.campaign_id, drive.target_units, drive.status, drive.is_sample) == (
-        None, None, "planned", True)
+        None,
+        None,
+        "planned",
+        True,
+    )
     assert drive.ends_at.astimezone(LOCAL).strftime("%H:%M") == "11:30"
     released(db)
 
@@ -146,7 +168,8 @@ def test_the_cli_imports_and_refuses(app, db, tmp_path):
     good = runner.invoke(args=["drives", "import", str(write(tmp_path, GOOD))])
     assert good.exit_code == 0, good.output
     assert good.output.strip().splitlines()[-1] == (
-        "drives.csv: 2 mới, 0 cập nhật, 0 không đổi / 2 created, 0 updated, 0 unchanged")
+        "drives.csv: 2 mới, 0 cập nhật, 0 không đổi / 2 created, 0 updated, 0 unchanged"
+    )
     bad = runner.invoke(args=["drives", "import", str(write(tmp_path, BAD))])
     assert bad.exit_code == 1
     assert "dòng 3, cột starts_at" in bad.output

@@ -46,8 +46,10 @@ def test_the_2025_plan_previews_applies_and_replans_idempotently(client, db, mak
     released(db)
     _, headers = make_user("editor")
     playbook = default_playbook(db)
-    campaigns = [c["id"] for c in client.get("/api/v1/campaigns?per_page=50",
-                                              headers=headers).get_json()["items"]]
+    campaigns = [
+        c["id"]
+        for c in client.get("/api/v1/campaigns?per_page=50", headers=headers).get_json()["items"]
+    ]
     assert len(campaigns) == 5
 
     previewed = 0
@@ -86,14 +88,17 @@ def test_the_2025_plan_previews_applies_and_replans_idempotently(client, db, mak
     pubs = db.scalars(select(Publication).where(Publication.drive_id == first.id)).all()
     by_step = {p.plan_key.split(":")[3]: p for p in pubs}
     announcement = by_step["announcement"]
-    assert announcement.scheduled_at == local(first.starts_at.astimezone(LOCAL).date()
-                                              - timedelta(days=7), 9)
+    assert announcement.scheduled_at == local(
+        first.starts_at.astimezone(LOCAL).date() - timedelta(days=7), 9
+    )
     assert announcement.expires_at == first.ends_at
     assert announcement.render_context["title"] == (
         "Mời tham gia Ngày hội hiến máu tình nguyện đợt 1 năm 2025 vào thứ Sáu, ngày 20/12/2024"
     )
-    assert "Hội trường UBND tỉnh Lai Châu, phường Tân Phong" in (
-        announcement.render_context["body_html"])
+    assert (
+        "Hội trường UBND tỉnh Lai Châu, phường Tân Phong"
+        in (announcement.render_context["body_html"])
+    )
     assert announcement.render_context["body_html"].startswith("<p>")
     assert "{drive" not in announcement.render_context["body_html"]
     assert announcement.version_id == template_item(db, "announcement").approved_version_id
@@ -113,13 +118,16 @@ def test_results_let_re_planning_create_the_thanks(client, db, make_user):
     playbook = default_playbook(db)
     assert plan(client, headers, camp.id, playbook.id).get_json()["created"] == PER_DRIVE
 
-    patched = client.patch(f"/api/v1/drives/{drive.id}", json={"result_units": 362},
-                           headers=headers)
+    patched = client.patch(
+        f"/api/v1/drives/{drive.id}", json={"result_units": 362}, headers=headers
+    )
     assert patched.status_code == 200
     body = plan(client, headers, camp.id, playbook.id).get_json()
     thanks = [i for i in body["items"] if i["action"] == "created"]
-    assert {(i["step"], i["channel_kind"]) for i in thanks} == {("thanks", "fanpage"),
-                                                                ("thanks", "rss")}
+    assert {(i["step"], i["channel_kind"]) for i in thanks} == {
+        ("thanks", "fanpage"),
+        ("thanks", "rss"),
+    }
     assert body["notes"] == []
     row = fresh(db, Publication, thanks[0]["publication_id"])
     assert "đã tiếp nhận 362 đơn vị máu" in row.render_context["body_html"]
@@ -147,8 +155,11 @@ def test_a_misspelt_placeholder_in_an_edited_template_fails_at_planning(client, 
     _, approver = make_user("approver")
     item = template_item(db, "announcement")
 
-    edited = client.patch(f"/api/v1/content/{item.id}", headers=editor,
-                          json={"title": "Mời tham gia {drive.nmae} vào {drive.date}"})
+    edited = client.patch(
+        f"/api/v1/content/{item.id}",
+        headers=editor,
+        json={"title": "Mời tham gia {drive.nmae} vào {drive.date}"},
+    )
     assert edited.status_code == 200, edited.get_json()
     # A draft changes nothing yet: planning uses the approved wording.
     assert plan(client, editor, camp.id, playbook.id, dry_run=True).status_code == 200
@@ -182,9 +193,15 @@ def test_quiet_hours_and_daily_caps_are_reported_at_planning(client, db, make_us
     seed_2025(db)
     standard_channels(db, fanpage={"quiet_hours": ["07:00", "10:00"]}, rss={"daily_cap": 1})
     camp, drive = future_campaign(db)
-    twin = Drive(campaign_id=camp.id, name="Đợt hiến máu thứ hai", starts_at=drive.starts_at,
-                 ends_at=drive.ends_at, location="Trường THPT", commune_code=drive.commune_code,
-                 target_units=80)
+    twin = Drive(
+        campaign_id=camp.id,
+        name="Đợt hiến máu thứ hai",
+        starts_at=drive.starts_at,
+        ends_at=drive.ends_at,
+        location="Trường THPT",
+        commune_code=drive.commune_code,
+        target_units=80,
+    )
     db.add(twin)
     db.commit()
     _, editor = make_user("editor")
@@ -198,8 +215,9 @@ def test_quiet_hours_and_daily_caps_are_reported_at_planning(client, db, make_us
     quiet = {c["key"].split(":")[3] for c in kinds["quiet_hours"]}
     assert quiet == {"announcement", "poster"}
     assert all("giờ yên lặng" in c["message"] for c in kinds["quiet_hours"])
-    announcement_quiet = next(c for c in kinds["quiet_hours"]
-                              if c["key"] == f"drive:{drive.id}:default:announcement:1")
+    announcement_quiet = next(
+        c for c in kinds["quiet_hours"] if c["key"] == f"drive:{drive.id}:default:announcement:1"
+    )
     assert announcement_quiet["suggestion"] == iso(local(day - timedelta(days=7), 10))
     (cap,) = kinds["daily_cap"]
     assert cap["key"].startswith(f"drive:{twin.id}:default:announcement:")
@@ -209,8 +227,11 @@ def test_quiet_hours_and_daily_caps_are_reported_at_planning(client, db, make_us
     applied = plan(client, editor, camp.id, playbook.id, accept_suggestions=True).get_json()
     assert applied["created"] == 2 * PER_DRIVE
     db.expire_all()
-    moved = db.scalar(select(Publication).where(
-        Publication.plan_key == f"drive:{drive.id}:default:announcement:1"))
+    moved = db.scalar(
+        select(Publication).where(
+            Publication.plan_key == f"drive:{drive.id}:default:announcement:1"
+        )
+    )
     released(db)
     assert moved.scheduled_at == local(day - timedelta(days=7), 10)
 

@@ -42,8 +42,9 @@ def test_create_from_yaml_then_plan_with_it(client, db, make_user):
 
     duplicate = client.post("/api/v1/playbooks", headers=editor, json={"yaml": SHORT})
     assert duplicate.status_code == 409
-    renamed = client.patch(f"/api/v1/playbooks/{body['id']}", headers=editor,
-                           json={"slug": "doi-ten"})
+    renamed = client.patch(
+        f"/api/v1/playbooks/{body['id']}", headers=editor, json={"slug": "doi-ten"}
+    )
     assert renamed.status_code == 422, "a playbook that planned keeps its slug"
     assert "slug" in renamed.get_json()["errors"]
 
@@ -55,22 +56,39 @@ def test_invalid_playbooks_are_refused_field_by_field(client, db, make_user):
         "slug": "Sai Ma",
         "name": "Thử",
         "steps": [
-            {"key": "a", "offset_days": -1, "at": "25:00", "channels": ["fanpag"],
-             "template": "announcment"},
-            {"key": "a", "slot": "noon", "channels": ["loudspeaker"], "template": "thanks",
-             "repeats": 0},
+            {
+                "key": "a",
+                "offset_days": -1,
+                "at": "25:00",
+                "channels": ["fanpag"],
+                "template": "announcment",
+            },
+            {
+                "key": "a",
+                "slot": "noon",
+                "channels": ["loudspeaker"],
+                "template": "thanks",
+                "repeats": 0,
+            },
         ],
     }
     answer = client.post("/api/v1/playbooks", headers=editor, json=fields)
     assert answer.status_code == 422
     errors = answer.get_json()["errors"]
-    assert {"slug", "steps[0].at", "steps[0].channels[0]", "steps[0].template",
-            "steps[1].slot", "steps[1].repeats"} <= set(errors)
+    assert {
+        "slug",
+        "steps[0].at",
+        "steps[0].channels[0]",
+        "steps[0].template",
+        "steps[1].slot",
+        "steps[1].repeats",
+    } <= set(errors)
     assert "có phải “announcement”" in errors["steps[0].template"]
     assert "có phải “fanpage”" in errors["steps[0].channels[0]"]
 
-    unquoted = client.post("/api/v1/playbooks", headers=editor,
-                           json={"yaml": SHORT.replace('"08:30"', "17:30")})
+    unquoted = client.post(
+        "/api/v1/playbooks", headers=editor, json={"yaml": SHORT.replace('"08:30"', "17:30")}
+    )
     assert unquoted.status_code == 422
     assert "ngoặc kép" in unquoted.get_json()["errors"]["steps[0].at"]
     broken = client.post("/api/v1/playbooks", headers=editor, json={"yaml": "steps: [\n"})
@@ -84,13 +102,18 @@ def test_edit_a_playbook_with_fields(client, db, make_user):
     playbook = default_playbook(db)
     _, editor = make_user("editor")
     _, operator = make_user("operator")
-    answer = client.patch(f"/api/v1/playbooks/{playbook.id}", headers=editor,
-                          json={"name": "Mặc định (sửa)"})
+    answer = client.patch(
+        f"/api/v1/playbooks/{playbook.id}", headers=editor, json={"name": "Mặc định (sửa)"}
+    )
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["name"] == "Mặc định (sửa)" and len(body["steps"]) == 7
     got = client.get(f"/api/v1/playbooks/{playbook.id}", headers=editor).get_json()
     assert got["name"] == "Mặc định (sửa)"
     assert client.get("/api/v1/playbooks/999999", headers=editor).status_code == 404
-    assert client.patch(f"/api/v1/playbooks/{playbook.id}", headers=operator,
-                        json={"name": "x"}).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/playbooks/{playbook.id}", headers=operator, json={"name": "x"}
+        ).status_code
+        == 403
+    )

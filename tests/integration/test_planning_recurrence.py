@@ -18,9 +18,18 @@ from tests.integration.planning_support import (
 )
 
 SUMMER = "nhung-giot-mau-hong-he"
-SATURDAYS = [date(2025, 6, 28), date(2025, 7, 5), date(2025, 7, 12), date(2025, 7, 19),
-             date(2025, 7, 26), date(2025, 8, 2), date(2025, 8, 9), date(2025, 8, 16),
-             date(2025, 8, 23), date(2025, 8, 30)]
+SATURDAYS = [
+    date(2025, 6, 28),
+    date(2025, 7, 5),
+    date(2025, 7, 12),
+    date(2025, 7, 19),
+    date(2025, 7, 26),
+    date(2025, 8, 2),
+    date(2025, 8, 9),
+    date(2025, 8, 16),
+    date(2025, 8, 23),
+    date(2025, 8, 30),
+]
 
 
 def reminders(db, campaign_id: int) -> list[Publication]:
@@ -39,10 +48,17 @@ def test_a_weekly_loudspeaker_reminder_through_the_summer_campaign(client, db, m
     channels = standard_channels(db)
     camp = campaign(db, SUMMER)
     _, editor = make_user("editor")
-    answer = client.post(f"/api/v1/campaigns/{camp.id}/recurrences", headers=editor, json={
-        "rrule": "FREQ=WEEKLY;BYDAY=SA", "template": "weekly_reminder",
-        "channels": ["loudspeaker"], "slot": "morning", "repeats": 2,
-    })
+    answer = client.post(
+        f"/api/v1/campaigns/{camp.id}/recurrences",
+        headers=editor,
+        json={
+            "rrule": "FREQ=WEEKLY;BYDAY=SA",
+            "template": "weekly_reminder",
+            "channels": ["loudspeaker"],
+            "slot": "morning",
+            "repeats": 2,
+        },
+    )
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
     assert (body["id"], body["rrule"], body["occurrences"]) == (1, "FREQ=WEEKLY;BYDAY=SA", 10)
@@ -56,7 +72,8 @@ def test_a_weekly_loudspeaker_reminder_through_the_summer_campaign(client, db, m
     assert [r.scheduled_at.astimezone(LOCAL).date() for r in rows] == SATURDAYS
     assert {r.scheduled_at.astimezone(LOCAL).strftime("%H:%M") for r in rows} == {"06:00"}
     assert {(r.channel_id, r.slot, r.repeats, r.drive_id) for r in rows} == {
-        (channels["loudspeaker"].id, "morning", 2, None)}
+        (channels["loudspeaker"].id, "morning", 2, None)
+    }
     assert rows[0].render_context["title"] == "Hưởng ứng Những giọt máu hồng hè"
     assert "Những giọt máu hồng hè" in rows[0].render_context["body_html"]
 
@@ -70,15 +87,22 @@ def test_a_rule_with_byhour_on_the_portal(client, db, make_user):
     standard_channels(db)
     camp = campaign(db, SUMMER)
     _, editor = make_user("editor")
-    answer = client.post(f"/api/v1/campaigns/{camp.id}/recurrences", headers=editor, json={
-        "rrule": "RRULE:FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=9;BYMINUTE=30", "template":
-        "weekly_reminder", "channels": ["rss"],
-    })
+    answer = client.post(
+        f"/api/v1/campaigns/{camp.id}/recurrences",
+        headers=editor,
+        json={
+            "rrule": "RRULE:FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=9;BYMINUTE=30",
+            "template": "weekly_reminder",
+            "channels": ["rss"],
+        },
+    )
     assert answer.status_code == 201, answer.get_json()
     plan(client, editor, camp.id, default_playbook(db).id)
     rows = reminders(db, camp.id)
     assert [r.scheduled_at.astimezone(LOCAL).isoformat() for r in rows] == [
-        "2025-07-01T09:30:00+07:00", "2025-08-01T09:30:00+07:00"]
+        "2025-07-01T09:30:00+07:00",
+        "2025-08-01T09:30:00+07:00",
+    ]
     assert {r.slot for r in rows} == {None}
 
 
@@ -88,8 +112,12 @@ def test_bad_reminders_are_refused_field_by_field(client, db, make_user):
     _, editor = make_user("editor")
     _, operator = make_user("operator")
     url = f"/api/v1/campaigns/{camp.id}/recurrences"
-    base = {"rrule": "FREQ=WEEKLY;BYDAY=SA", "template": "weekly_reminder",
-            "channels": ["loudspeaker"], "slot": "morning"}
+    base = {
+        "rrule": "FREQ=WEEKLY;BYDAY=SA",
+        "template": "weekly_reminder",
+        "channels": ["loudspeaker"],
+        "slot": "morning",
+    }
     cases = [
         ({"rrule": "FREQ=HOURLY"}, "rrule"),
         ({"rrule": "FREQ=WEEKLY;BYDAY=XX"}, "rrule"),
@@ -114,9 +142,16 @@ def test_removing_a_reminder_cancels_what_it_had_scheduled(client, db, make_user
     camp = campaign(db, SUMMER)
     _, editor = make_user("editor")
     url = f"/api/v1/campaigns/{camp.id}/recurrences"
-    client.post(url, headers=editor, json={"rrule": "FREQ=WEEKLY;BYDAY=SA",
-                                            "template": "weekly_reminder",
-                                            "channels": ["rss"], "at": "07:00"})
+    client.post(
+        url,
+        headers=editor,
+        json={
+            "rrule": "FREQ=WEEKLY;BYDAY=SA",
+            "template": "weekly_reminder",
+            "channels": ["rss"],
+            "at": "07:00",
+        },
+    )
     plan(client, editor, camp.id, default_playbook(db).id)
     assert {r.status for r in reminders(db, camp.id)} == {"scheduled"}
     assert client.delete(f"{url}/1", headers=editor).status_code == 204

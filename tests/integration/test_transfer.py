@@ -77,7 +77,7 @@ def _seed(session) -> dict[str, Any]:
         created_by=editor.id,
     )
     campaign = Campaign(
-        slug="chu-nhat-do",
+        slug="hien-mau-thu-nghiem",
         name="Chủ nhật Đỏ",
         description="Lần thứ XVII",
         starts_on=date(2025, 1, 5),
@@ -321,6 +321,25 @@ def test_round_trip_to_the_other_database_is_lossless(app, target, tmp_path):
     check_imported_rows(target, seeded)
 
 
+def test_round_trip_between_seeded_instances_makes_no_duplicates(app, target, tmp_path):
+    """Both instances ran ``publisher seed``: the plan's campaigns, drives, playbooks and the
+    shipped templates exist on both and are matched, not copied again."""
+    assert run(app, "seed").exit_code == 0
+    assert run(target, "seed").exit_code == 0
+    seed_library(app)
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run(app, "export", str(first)).exit_code == 0
+    result = run(target, "import", str(first))
+    assert result.exit_code == 0, result.output
+    source_counts, target_counts = counts(app), counts(target)
+    for name in ("assets", "campaigns", "drives", "items", "versions", "channels"):
+        assert target_counts[name] == source_counts[name], name
+    assert run(target, "export", str(second)).exit_code == 0
+    assert data_files(second) == data_files(first)
+    again = run(target, "import", str(first)).output.strip().splitlines()[-1]
+    assert again.startswith("imported: 0 new, 0 updated, ")
+
+
 def check_imported_rows(target, seeded) -> None:
     from content_library.models import Asset, ContentItem
     from publisher.db import db
@@ -413,7 +432,7 @@ def test_damaged_files_are_refused(app, target, tmp_path):
 
 
 def test_an_item_edited_here_after_the_export_is_kept_and_dry_run_changes_nothing(
-    app, db, target, tmp_path
+    app, target, tmp_path
 ):
     from content_library.models import ContentItem
     from content_library.services import approve, edit_content, submit
@@ -456,5 +475,21 @@ def test_export_refuses_a_directory_that_is_not_empty(app, tmp_path):
 
 def test_help_says_what_is_not_exported(app):
     for command in ("export", "import"):
-        text = run(app, command, "--help").output
+        text = " ".join(run(app, command, "--help").output.split())
         assert "Users, API tokens, publications" in text and "secrets" in text
+
+
+def test_an_approved_version_is_never_overwritten(app, target, tmp_path):
+    seeded = seed_library(app)
+    out = tmp_path / "out"
+    assert run(app, "export", str(out)).exit_code == 0
+    assert run(target, "import", str(out)).exit_code == 0
+
+    def reword(data: dict[str, Any]) -> None:
+        item = next(i for i in data["items"] if i["key"] == seeded["poster"])
+        item["versions"][0].update(title="Lời khác", content_hash="0" * 64)
+
+    rewrite(out, "content.json", reword)
+    result = run(target, "import", str(out))
+    assert result.exit_code == 1
+    assert "an approved version never changes" in result.output

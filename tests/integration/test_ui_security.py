@@ -9,10 +9,23 @@ import pytest
 
 from tests.integration.ui_support import HTML, PASSWORD, Person, make_person, signed_in
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
-EDITOR_PAGES = ["/", "/content", "/content/new", "/approvals", "/calendar", "/campaigns",
-                "/drives", "/publications", "/channels", "/feed-sources", "/reports"]
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+EDITOR_PAGES = [
+    "/",
+    "/content",
+    "/content/new",
+    "/approvals",
+    "/calendar",
+    "/campaigns",
+    "/drives",
+    "/publications",
+    "/channels",
+    "/feed-sources",
+    "/reports",
+]
 ADMIN_PAGES = ["/admin/users", "/admin/tokens", "/channels/new"]
 
 
@@ -50,16 +63,20 @@ def test_forms_without_the_session_token_are_refused(app):
         assert "Yêu cầu không hợp lệ" in page and "Biểu mẫu đã hết hạn" in page
     assert "Giả mạo" not in person.get("/content").get_data(as_text=True)
     # Scripts may send the token in a header instead.
-    response = person.client.post("/content/new", headers={**HTML, "X-CSRF-Token": person.token()},
-                                  data={"kind": "article", "title": "Qua tiêu đề", "body": "x"})
+    response = person.client.post(
+        "/content/new",
+        headers={**HTML, "X-CSRF-Token": person.token()},
+        data={"kind": "article", "title": "Qua tiêu đề", "body": "x"},
+    )
     assert response.status_code == 302
 
 
 def test_login_form_needs_the_token_too(app):
     make_person(app, "bien-tap", "editor")
     client = app.test_client()
-    response = client.post("/login", headers=HTML,
-                           data={"username": "bien-tap", "password": PASSWORD})
+    response = client.post(
+        "/login", headers=HTML, data={"username": "bien-tap", "password": PASSWORD}
+    )
     assert response.status_code == 400
 
 
@@ -102,19 +119,25 @@ def test_login_attempts_are_limited_per_address(app):
     assert "Quá nhiều lần thử" in response.get_data(as_text=True)
     # Another address is not affected.
     other = Person(app.test_client())
-    response = other.client.post("/login", headers=HTML, environ_base={"REMOTE_ADDR": "10.0.0.7"},
-                                 data={"username": "bien-tap", "password": PASSWORD,
-                                       "csrf_token": other.token()})
+    response = other.client.post(
+        "/login",
+        headers=HTML,
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+        data={"username": "bien-tap", "password": PASSWORD, "csrf_token": other.token()},
+    )
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize(("target", "landing"), [
-    ("/content?kind=poster", "/content?kind=poster"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/x", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("/content?kind=poster", "/content?kind=poster"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_login_only_returns_to_pages_of_this_site(app, target, landing):
     make_person(app, "bien-tap", "editor")
     response = Person(app.test_client()).login("bien-tap", next=target)
@@ -188,7 +211,9 @@ def test_a_new_password_ends_old_sessions(app):
     admin, _ = signed_in(app, "admin")
     editor, editor_id = signed_in(app, "editor")
     assert editor.get("/content").status_code == 200
-    response = admin.post(f"/admin/users/{editor_id}/password", {"new_password": "mật-khẩu-mới-456"})
+    response = admin.post(
+        f"/admin/users/{editor_id}/password", {"new_password": "mật-khẩu-mới-456"}
+    )
     assert response.status_code == 302
     assert editor.get("/content").status_code == 302
 
@@ -209,3 +234,19 @@ def test_static_files_are_versioned_and_cached(app):
     assert response.status_code == 200 and response.mimetype == "text/css"
     assert "max-age=604800" in response.headers["Cache-Control"]
     response.close()
+
+
+def test_a_crash_shows_a_vietnamese_page_and_is_logged(app, monkeypatch, caplog):
+    import publisher.ui.views_reports as reports
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    person, _ = signed_in(app, "editor")
+    monkeypatch.setattr(reports, "deliveries_per_week", broken)
+    response = person.get("/reports")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Lỗi hệ thống" in page and "boom" not in page
+    assert "unhandled error in a UI page" in caplog.text
+    assert person.get("/content").status_code == 200  # the session and database go on

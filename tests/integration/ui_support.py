@@ -15,8 +15,14 @@ def make_person(app: Any, username: str, role: str, commune_code: str | None = N
     from publisher.db import db
 
     with app.app_context():
-        user = create_user(db.session, username, role, password=PASSWORD,
-                           commune_code=commune_code, display_name=username)
+        user = create_user(
+            db.session,
+            username,
+            role,
+            password=PASSWORD,
+            commune_code=commune_code,
+            display_name=username,
+        )
         db.session.commit()
         return user.id
 
@@ -40,19 +46,24 @@ class Person:
         return token
 
     def login(self, username: str, password: str = PASSWORD, **extra: str) -> Any:
-        return self.client.post("/login", headers=HTML, data={
-            "username": username, "password": password, "csrf_token": self.token(), **extra})
+        return self.client.post(
+            "/login",
+            headers=HTML,
+            data={"username": username, "password": password, "csrf_token": self.token(), **extra},
+        )
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.client.get(path, headers=HTML, **kw)
 
     def post(self, path: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
-        return self.client.post(path, headers=HTML,
-                                data={"csrf_token": self.token(), **(data or {})}, **kw)
+        return self.client.post(
+            path, headers=HTML, data={"csrf_token": self.token(), **(data or {})}, **kw
+        )
 
 
-def signed_in(app: Any, role: str, username: str | None = None,
-              commune_code: str | None = None) -> tuple[Person, int]:
+def signed_in(
+    app: Any, role: str, username: str | None = None, commune_code: str | None = None
+) -> tuple[Person, int]:
     username = username or f"{role}-ui"
     user_id = make_person(app, username, role, commune_code)
     person = Person(app.test_client())
@@ -62,5 +73,7 @@ def signed_in(app: Any, role: str, username: str | None = None,
 
 
 def flashes(html: str) -> list[str]:
-    return [re.sub(r"\s+", " ", m).strip()
-            for m in re.findall(r'class="notice notice--\w+"[^>]*>(.*?)</div>', html, re.S)]
+    return [
+        re.sub(r"\s+", " ", m).strip()
+        for m in re.findall(r'class="notice notice--\w+"[^>]*>(.*?)</div>', html, re.S)
+    ]

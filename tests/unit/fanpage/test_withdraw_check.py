@@ -77,7 +77,7 @@ def test_check_warns_days_before_the_token_expires(adapter, graph, token):
 
     report = adapter.check()
 
-    assert report.status == "needs_attention"
+    assert report.status == "expiring"
     assert "Mã truy cập sẽ hết hạn sau 3 ngày" in report.reason
     assert report.expires_at - datetime.now(UTC) < timedelta(days=4)
 
@@ -87,7 +87,7 @@ def test_check_warns_before_data_access_expires(adapter, graph, token):
 
     report = adapter.check()
 
-    assert report.status == "needs_attention"
+    assert report.status == "expiring"
     assert "Quyền truy cập dữ liệu sẽ hết hạn sau chưa đầy 1 ngày" in report.reason
 
 

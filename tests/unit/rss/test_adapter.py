@@ -39,7 +39,7 @@ def test_registry_and_class_attributes():
 
 def test_valid_settings_are_cleaned_and_defaulted():
     cleaned = PortalRssAdapter.validate_settings({"title": "  Tin hiến máu  "})
-    assert cleaned == {"title": "Tin hiến máu", "items_limit": 50}
+    assert cleaned == {"title": "Tin hiến máu"}
     cleaned = PortalRssAdapter.validate_settings(
         {"title": "Tin", "description": "Mô tả", "items_limit": 500}
     )
@@ -75,9 +75,9 @@ def test_all_errors_are_reported_together():
     assert set(caught.value.errors) == {"title", "items_limit", "extra"}
 
 
-def test_empty_items_limit_means_the_default():
+def test_empty_items_limit_leaves_the_service_default():
     cleaned = PortalRssAdapter.validate_settings({"title": "Tin", "items_limit": ""})
-    assert cleaned["items_limit"] == 50
+    assert "items_limit" not in cleaned
 
 
 def test_publish_uses_the_stable_guid_and_the_article_link():
