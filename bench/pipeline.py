@@ -116,6 +116,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--steady-seconds", type=int, default=60)
     parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--no-fork", action="store_true",
+                        help="run the workers with --no-fork (jobs in the worker process)")
     args = parser.parse_args()
 
     from publisher import create_app
@@ -160,7 +162,8 @@ def main() -> None:
                     schedule(db.session, content_id=item_id, channel_id=channel_id,
                              scheduled_at=due)
                 db.session.commit()
-            workers = [start_cli(["worker"], env, tmp / f"worker-{i}.log")
+            worker_args = ["worker", "--no-fork"] if args.no_fork else ["worker"]
+            workers = [start_cli(worker_args, env, tmp / f"worker-{i}.log")
                        for i in range(args.workers)]
             processes += workers
             for i, w in enumerate(workers):
@@ -209,7 +212,9 @@ def main() -> None:
             p95 = lags[int(0.95 * (len(lags) - 1))]
 
         embedded_peak = _embedded_memory(tmp)
-        print(f"publications due at once:       {args.publications} with {args.workers} workers")
+        mode = "in-process (--no-fork)" if args.no_fork else "forking"
+        print(f"publications due at once:       {args.publications} with {args.workers} "
+              f"{mode} workers")
         print(f"pipeline throughput:            {pipeline_rate:8.1f} publications/s "
               f"({pipeline_seconds:.1f} s)")
         print(f"bare RQ no-op throughput:       {noop_rate:8.1f} jobs/s ({noop_seconds:.1f} s)")

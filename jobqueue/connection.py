@@ -47,6 +47,19 @@ class JobQueue:
         return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
                           JobStatus.SCHEDULED)
 
+    def alive_jobs(self, job_ids: list[str]) -> set[str]:
+        """The ids among ``job_ids`` whose jobs still wait or run, asked in one pipeline."""
+        if not job_ids:
+            return set()
+        pipe = self.redis.pipeline(transaction=False)
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        statuses = pipe.execute()
+        waiting = {s.value.encode() for s in (JobStatus.QUEUED, JobStatus.STARTED,
+                                              JobStatus.DEFERRED, JobStatus.SCHEDULED)}
+        return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
+                if status in waiting}
+
     def depth(self) -> dict[str, int]:
         return {name: self.queue(name).count for name in QUEUE_NAMES}
 

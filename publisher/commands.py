@@ -58,34 +58,44 @@ def serve(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
-@click.command("worker", help="Run an RQ worker (forking) for deliveries and maintenance jobs.")
+@click.command("worker", help="Run an RQ worker for deliveries and maintenance jobs.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--fork/--no-fork", default=True, show_default=True,
+              help="Run each job in a forked work horse (isolation) or in this process (speed).")
 @with_appcontext
-def worker(burst: bool) -> None:
+def worker(burst: bool, fork: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     queue = app.extensions["jobqueue"]
     if queue.embedded:
         raise click.ClickException("REDIS_URL is not set: in embedded mode 'publisher serve' "
                                    "runs the worker itself")
-    from jobqueue.worker import AppContextWorker
+    from jobqueue.worker import AppContextSimpleWorker, AppContextWorker
 
     engine = db.engine
+    worker_class: type[AppContextWorker] | type[AppContextSimpleWorker] = AppContextWorker
+    if fork:
+        def _after_fork() -> None:
+            # The work horse must not share the parent's pooled database connections.
+            engine.dispose(close=False)
 
-    def _after_fork() -> None:
-        # The work horse must not share the parent's pooled database connections.
-        engine.dispose(close=False)
-
-    app.extensions["after_fork"] = _after_fork
+        app.extensions["after_fork"] = _after_fork
+    else:
+        worker_class = AppContextSimpleWorker
     _preload_jobs()
+    from publisher.delivery.warmup import warm_statement_cache
 
-    def _make_worker() -> AppContextWorker:
-        rq_worker = AppContextWorker(queue.queues(), connection=queue.redis)
+    warm_statement_cache(app)
+    engine.dispose()  # the parent keeps no connection for the horses to trip over
+
+    def _make_worker() -> AppContextWorker | AppContextSimpleWorker:
+        rq_worker = worker_class(queue.queues(), connection=queue.redis)
         rq_worker.app = app
         return rq_worker
 
     from publisher.lifecycle import run_worker
 
-    click.echo(f"worker listening on {', '.join(q.name for q in queue.queues())}")
+    mode = "forking" if fork else "in-process"
+    click.echo(f"{mode} worker listening on {', '.join(q.name for q in queue.queues())}")
     run_worker(_make_worker, burst=burst)
 
 

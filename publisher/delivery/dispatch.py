@@ -159,8 +159,10 @@ def requeue_vanished(queue: JobQueue, now: datetime, older_than: float) -> int:
         .limit(5000)
     ).all()
     count = 0
+    # One round trip for the lot: a long backlog is checked every tick.
+    alive = queue.alive_jobs([job_id for _pid, job_id in rows if job_id])
     for pid, job_id in rows:
-        if job_id and queue.job_alive(job_id):
+        if job_id in alive:
             continue
         new_id = _job_id("deliver", pid)
         done = db.session.execute(

@@ -137,7 +137,9 @@ def test_worker_killed_mid_delivery_is_delivered_exactly_once(world, receiver):
     assert receiver.bad_signatures == 0
 
 
-def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis):
+@pytest.mark.parametrize("worker_args", [["worker"], ["worker", "--no-fork"]],
+                         ids=["forking", "in-process"])
+def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis, worker_args):
     app, spawn, tmp_path = world
     ids = make_publications(app, receiver, 30)
     dispatch(app)
@@ -145,7 +147,7 @@ def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis
     redis.Redis.from_url(private_redis.url).flushall()
     time.sleep(float(FAST["VANISHED_JOB_SECONDS"]) + 0.2)
     spawn("dispatch")
-    spawn("worker")
+    spawn(*worker_args)
     wait_for(lambda: statuses(app) == {"published": 30}, 60,
              f"all {len(ids)} publications to be published\n{logs(tmp_path)}")
     assert len(receiver.requests) == 30
