@@ -116,8 +116,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--steady-seconds", type=int, default=60)
     parser.add_argument("--rate", type=float, default=5.0)
-    parser.add_argument("--no-fork", action="store_true",
-                        help="run the workers with --no-fork (jobs in the worker process)")
+    parser.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="run the workers with --no-fork (jobs in the worker process)",
+    )
     args = parser.parse_args()
 
     from publisher import create_app
@@ -132,9 +135,14 @@ def main() -> None:
     receiver = Receiver().start()
     tmp = Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     prefix = "bench"
-    settings = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "SECRET_KEY": SECRET,
-                "QUEUE_PREFIX": prefix, "PUBLIC_BASE_URL": "http://publisher.test",
-                "DISPATCH_TICK_SECONDS": "1"}
+    settings = {
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_server.url,
+        "SECRET_KEY": SECRET,
+        "QUEUE_PREFIX": prefix,
+        "PUBLIC_BASE_URL": "http://publisher.test",
+        "DISPATCH_TICK_SECONDS": "1",
+    }
     app = create_app({**settings, "INSTANCE_PATH": str(tmp)})
     env = cli_env(**settings)
     processes = []
@@ -149,8 +157,11 @@ def main() -> None:
 
         def count_published() -> int:
             with app.app_context():
-                n = db.session.scalar(select(func.count()).select_from(Publication)
-                                      .where(Publication.status == "published"))
+                n = db.session.scalar(
+                    select(func.count())
+                    .select_from(Publication)
+                    .where(Publication.status == "published")
+                )
                 db.session.rollback()
                 return n or 0
 
@@ -159,12 +170,14 @@ def main() -> None:
             with app.app_context():
                 due = utcnow() - timedelta(seconds=1)
                 for _ in range(args.publications):
-                    schedule(db.session, content_id=item_id, channel_id=channel_id,
-                             scheduled_at=due)
+                    schedule(
+                        db.session, content_id=item_id, channel_id=channel_id, scheduled_at=due
+                    )
                 db.session.commit()
             worker_args = ["worker", "--no-fork"] if args.no_fork else ["worker"]
-            workers = [start_cli(worker_args, env, tmp / f"worker-{i}.log")
-                       for i in range(args.workers)]
+            workers = [
+                start_cli(worker_args, env, tmp / f"worker-{i}.log") for i in range(args.workers)
+            ]
             processes += workers
             for i, w in enumerate(workers):
                 memory.watch(f"worker-{i}", w.pid)
@@ -190,7 +203,7 @@ def main() -> None:
             noop_seconds = time.perf_counter() - started
             noop_rate = args.publications / noop_seconds
 
-            # 3. Steady load: publications falling due at a steady rate; lag = published - scheduled.
+            # 3. Steady load: publications due at a steady rate; lag = published - scheduled.
             dispatcher = start_cli(["dispatch"], env, tmp / "dispatch-2.log")
             processes.append(dispatcher)
             memory.watch("dispatcher", dispatcher.pid)
@@ -198,35 +211,50 @@ def main() -> None:
             total = int(args.steady_seconds * args.rate)
             begin = utcnow() + timedelta(seconds=3)
             with app.app_context():
-                ids = [schedule(db.session, content_id=item_id, channel_id=channel_id,
-                                scheduled_at=begin + timedelta(seconds=i / args.rate)).id
-                       for i in range(total)]
+                ids = [
+                    schedule(
+                        db.session,
+                        content_id=item_id,
+                        channel_id=channel_id,
+                        scheduled_at=begin + timedelta(seconds=i / args.rate),
+                    ).id
+                    for i in range(total)
+                ]
                 db.session.commit()
             _poll_web_while(web_port, lambda: count_published() < args.publications + total)
             with app.app_context():
                 rows = db.session.execute(
-                    select(Publication.scheduled_at, Publication.published_at)
-                    .where(Publication.id.in_(ids))
+                    select(Publication.scheduled_at, Publication.published_at).where(
+                        Publication.id.in_(ids)
+                    )
                 ).all()
             lags = sorted((p - s).total_seconds() for s, p in rows)
             p95 = lags[int(0.95 * (len(lags) - 1))]
 
         embedded_peak = _embedded_memory(tmp)
         mode = "in-process (--no-fork)" if args.no_fork else "forking"
-        print(f"publications due at once:       {args.publications} with {args.workers} "
-              f"{mode} workers")
-        print(f"pipeline throughput:            {pipeline_rate:8.1f} publications/s "
-              f"({pipeline_seconds:.1f} s)")
+        print(
+            f"publications due at once:       {args.publications} with {args.workers} "
+            f"{mode} workers"
+        )
+        print(
+            f"pipeline throughput:            {pipeline_rate:8.1f} publications/s "
+            f"({pipeline_seconds:.1f} s)"
+        )
         print(f"bare RQ no-op throughput:       {noop_rate:8.1f} jobs/s ({noop_seconds:.1f} s)")
         print(f"ratio pipeline / bare RQ:       {pipeline_rate / noop_rate:8.2f}   (goal >= 0.5)")
         print(f"steady load:                    {total} publications at {args.rate:g}/s")
-        print(f"lag p50 / p95 / max:            {statistics.median(lags):.2f} s / {p95:.2f} s / "
-              f"{lags[-1]:.2f} s   (goal p95 <= 10 s)")
+        print(
+            f"lag p50 / p95 / max:            {statistics.median(lags):.2f} s / {p95:.2f} s / "
+            f"{lags[-1]:.2f} s   (goal p95 <= 10 s)"
+        )
         for name_, peak in sorted(memory.peaks.items()):
             print(f"peak RSS {name_:<22} {peak:8.1f} MB   (goal < 150 MB)")
         print(f"peak RSS embedded single process {embedded_peak:6.1f} MB   (goal < 250 MB)")
-        print(f"receiver: {len(receiver.requests)} requests, "
-              f"{len(receiver.delivered_keys())} distinct keys")
+        print(
+            f"receiver: {len(receiver.requests)} requests, "
+            f"{len(receiver.delivered_keys())} distinct keys"
+        )
     finally:
         for process in processes:
             stop_process(process)
@@ -242,18 +270,31 @@ def _start_web(env: dict[str, str], tmp: Path, processes: list, memory: MemoryWa
     from tests.services import free_port
 
     port = free_port()
+    log = open(tmp / "web.log", "ab")  # noqa: SIM115 - handed to the child, closed below
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-         "publisher:create_app()"],
-        env=env, cwd=ROOT, stdout=open(tmp / "web.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "publisher:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    log.close()
     processes.append(web)
     memory.watch("web (gunicorn worker)", web.pid)
     return port
 
 
-def _poll_web_while(port: int, busy) -> None:  # noqa: ANN001
+def _poll_web_while(port: int, busy) -> None:
     """Keep the web process busy with API-like reads while the steady load runs."""
     import requests
 
@@ -277,12 +318,21 @@ def _embedded_memory(tmp: Path) -> float:
     from tests.services import free_port
 
     port = free_port()
-    env = cli_env(SECRET_KEY=SECRET, INSTANCE_PATH=str(tmp / "embedded"),
-                  DISPATCH_TICK_SECONDS="1")
-    subprocess.run([sys.executable, "-m", "publisher.cli", "db", "upgrade"], env=env, cwd=ROOT,
-                   check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "publisher.cli", "seed", "--demo"], env=env, cwd=ROOT,
-                   check=True, capture_output=True)
+    env = cli_env(SECRET_KEY=SECRET, INSTANCE_PATH=str(tmp / "embedded"), DISPATCH_TICK_SECONDS="1")
+    subprocess.run(
+        [sys.executable, "-m", "publisher.cli", "db", "upgrade"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "publisher.cli", "seed", "--demo"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     server = start_cli(["serve", "--port", str(port)], env, tmp / "embedded.log")
     peak = 0.0
     try:

@@ -144,7 +144,9 @@ class DeliveryResult:
 class HealthReport:
     """The outcome of a credentials check."""
 
-    status: str  # "ok" | "expiring" (valid, lapses soon: flagged, still posting) | "needs_attention"
+    status: (
+        str  # "ok" | "expiring" (valid, lapses soon: flagged, still posting) | "needs_attention"
+    )
     reason: str = ""
     expires_at: datetime | None = None
     details: Mapping[str, Any] = field(default_factory=dict)

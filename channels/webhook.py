@@ -50,8 +50,9 @@ def payload(post: RenderedPost) -> dict[str, Any]:
         "language": post.language,
         "priority": post.priority,
         "tags": list(post.tags),
-        "media": [{"url": m.url, "mime": m.mime, "width": m.width, "height": m.height}
-                  for m in post.media],
+        "media": [
+            {"url": m.url, "mime": m.mime, "width": m.width, "height": m.height} for m in post.media
+        ],
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         "expires_at": post.expires_at.isoformat() if post.expires_at else None,
     }
@@ -76,8 +77,12 @@ class WebhookAdapter(Adapter):
     label = "Webhook (JSON có chữ ký)"
     settings_schema = {
         "url": {"type": "string", "required": True, "description": "https:// address to POST to"},
-        "secret": {"type": "string", "required": True, "secret": True,
-                   "description": "HMAC-SHA256 signing key"},
+        "secret": {
+            "type": "string",
+            "required": True,
+            "secret": True,
+            "description": "HMAC-SHA256 signing key",
+        },
     }
     idempotent = True
 
@@ -105,8 +110,11 @@ class WebhookAdapter(Adapter):
         http = self.session or requests
         try:
             response = http.post(
-                self.config.settings["url"], data=body, headers=headers,
-                timeout=(min(5.0, timeout), timeout), allow_redirects=False,
+                self.config.settings["url"],
+                data=body,
+                headers=headers,
+                timeout=(min(5.0, timeout), timeout),
+                allow_redirects=False,
             )
         except (requests.ConnectTimeout, requests.exceptions.InvalidURL) as exc:
             # Nothing was sent: safe to try again.
@@ -131,13 +139,19 @@ class WebhookAdapter(Adapter):
                 excerpt=excerpt,
             )
         if status == 429:
-            raise RateLimited("receiver asks to slow down (429)",
-                              retry_after=_retry_after(response, 60.0), excerpt=excerpt,
-                              code="429")
+            raise RateLimited(
+                "receiver asks to slow down (429)",
+                retry_after=_retry_after(response, 60.0),
+                excerpt=excerpt,
+                code="429",
+            )
         if status in (408, 425) or status >= 500:
             raise Transient(f"receiver answered HTTP {status}", excerpt=excerpt, code=str(status))
-        raise Permanent(f"receiver refused the delivery: HTTP {status} {excerpt[:200]}",
-                        excerpt=excerpt, code=str(status))
+        raise Permanent(
+            f"receiver refused the delivery: HTTP {status} {excerpt[:200]}",
+            excerpt=excerpt,
+            code=str(status),
+        )
 
     def lookup(self, post: RenderedPost, since: Any) -> DeliveryResult | None:
         # Resending with the same Idempotency-Key is how a webhook resolves an unknown outcome.

@@ -232,6 +232,3 @@ def plain_text(version: ContentVersion) -> str:
 
 def _refresh_search(item: ContentItem, version: ContentVersion) -> None:
     item.search_text = fold(f"{version.title} {version.summary} {html_to_text(version.body_html)}")
-
-
-

@@ -44,8 +44,12 @@ class JobQueue:
         except NoSuchJobError:
             return False
         status = job.get_status(refresh=False)
-        return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
-                          JobStatus.SCHEDULED)
+        return status in (
+            JobStatus.QUEUED,
+            JobStatus.STARTED,
+            JobStatus.DEFERRED,
+            JobStatus.SCHEDULED,
+        )
 
     def alive_jobs(self, job_ids: list[str]) -> set[str]:
         """The ids among ``job_ids`` whose jobs still wait or run, asked in one pipeline."""
@@ -55,10 +59,13 @@ class JobQueue:
         for job_id in job_ids:
             pipe.hget(Job.key_for(job_id), "status")
         statuses = pipe.execute()
-        waiting = {s.value.encode() for s in (JobStatus.QUEUED, JobStatus.STARTED,
-                                              JobStatus.DEFERRED, JobStatus.SCHEDULED)}
-        return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
-                if status in waiting}
+        waiting = {
+            s.value.encode()
+            for s in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+        }
+        return {
+            job_id for job_id, status in zip(job_ids, statuses, strict=True) if status in waiting
+        }
 
     def depth(self) -> dict[str, int]:
         return {name: self.queue(name).count for name in QUEUE_NAMES}

@@ -53,7 +53,9 @@ class EmbeddedWorker(SimpleWorker):
             return super().perform_job(job, queue)
 
 
-def run_embedded_worker(app: Any, queues: list[Any], stop: threading.Event, idle: float = 0.5) -> None:
+def run_embedded_worker(
+    app: Any, queues: list[Any], stop: threading.Event, idle: float = 0.5
+) -> None:
     """Drain the queues in bursts until ``stop`` is set."""
     connection = queues[0].connection
     while not stop.is_set():

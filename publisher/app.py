@@ -91,12 +91,18 @@ def _load_principal() -> None:
     if header:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise ApiError(401, "Authorization must be 'Bearer <token>'",
-                           headers={"WWW-Authenticate": 'Bearer realm="publisher"'})
+            raise ApiError(
+                401,
+                "Authorization must be 'Bearer <token>'",
+                headers={"WWW-Authenticate": 'Bearer realm="publisher"'},
+            )
         user = user_for_token(db.session, raw.strip())
         if user is None:
-            raise ApiError(401, "Mã truy cập không hợp lệ / invalid or revoked token",
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            raise ApiError(
+                401,
+                "Mã truy cập không hợp lệ / invalid or revoked token",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         db.session.commit()
         g.user = user
         return
@@ -114,4 +120,6 @@ def _auth_version(user: Any) -> str:
     """Changes when the password or role changes, so old sessions stop working."""
     import hashlib
 
-    return hashlib.sha256(f"{user.password_hash}|{user.role}|{user.active}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{user.password_hash}|{user.role}|{user.active}".encode()).hexdigest()[
+        :16
+    ]

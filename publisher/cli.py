@@ -27,7 +27,7 @@ def main() -> None:
     cli(prog_name="publisher")
 
 
-def progress(label: str, total: int):  # noqa: ANN201 - click's progress bar type is private
+def progress(label: str, total: int):
     """A progress bar on stderr when it is a terminal, quiet dots otherwise."""
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
 
@@ -46,7 +46,9 @@ def db_group() -> None:
     pass
 
 
-@db_group.command("upgrade", help="Apply every migration (creates the schema on an empty database).")
+@db_group.command(
+    "upgrade", help="Apply every migration (creates the schema on an empty database)."
+)
 @with_appcontext
 def db_upgrade() -> None:
     from publisher.migrate import upgrade
@@ -62,13 +64,16 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "approver", "editor", "operator"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "approver", "editor", "operator"])
+)
 @click.option("--commune", "commune", default=None, help="Commune code (operators only).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--display-name", default="", help="Full name shown in the UI.")
 @with_appcontext
-def users_create(name: str, role: str, commune: str | None, password_stdin: bool,
-                 display_name: str) -> None:
+def users_create(
+    name: str, role: str, commune: str | None, password_stdin: bool, display_name: str
+) -> None:
     """Create a user; without --password-stdin you are asked for the password."""
     from publisher.auth.services import AuthError, create_user
 
@@ -77,8 +82,14 @@ def users_create(name: str, role: str, commune: str | None, password_stdin: bool
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(db.session, name, role, password=password, commune_code=commune,
-                           display_name=display_name)
+        user = create_user(
+            db.session,
+            name,
+            role,
+            password=password,
+            commune_code=commune,
+            display_name=display_name,
+        )
     except AuthError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -93,7 +104,9 @@ def tokens_group() -> None:
 
 @tokens_group.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "approver", "editor", "operator"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "approver", "editor", "operator"])
+)
 @click.option("--commune", "commune", default=None, help="Commune code (operator tokens).")
 @with_appcontext
 def tokens_create(name: str, role: str, commune: str | None) -> None:

@@ -60,20 +60,26 @@ def serve(host: str, port: int) -> None:
 
 @click.command("worker", help="Run an RQ worker for deliveries and maintenance jobs.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--fork/--no-fork", default=True, show_default=True,
-              help="Run each job in a forked work horse (isolation) or in this process (speed).")
+@click.option(
+    "--fork/--no-fork",
+    default=True,
+    show_default=True,
+    help="Run each job in a forked work horse (isolation) or in this process (speed).",
+)
 @with_appcontext
 def worker(burst: bool, fork: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     queue = app.extensions["jobqueue"]
     if queue.embedded:
-        raise click.ClickException("REDIS_URL is not set: in embedded mode 'publisher serve' "
-                                   "runs the worker itself")
+        raise click.ClickException(
+            "REDIS_URL is not set: in embedded mode 'publisher serve' runs the worker itself"
+        )
     from jobqueue.worker import AppContextSimpleWorker, AppContextWorker
 
     engine = db.engine
     worker_class: type[AppContextWorker] | type[AppContextSimpleWorker] = AppContextWorker
     if fork:
+
         def _after_fork() -> None:
             # The work horse must not share the parent's pooled database connections.
             engine.dispose(close=False)
@@ -108,15 +114,21 @@ def _preload_jobs() -> None:
 
     from channels.registry import adapter_class, kinds
 
-    for module in ("publisher.delivery.pipeline", "publisher.delivery.render",
-                   "publisher.loudspeaker.reading", "publisher.feedimport.service"):
+    for module in (
+        "publisher.delivery.pipeline",
+        "publisher.delivery.render",
+        "publisher.loudspeaker.reading",
+        "publisher.feedimport.service",
+    ):
         importlib.import_module(module)
     for kind in kinds():
         adapter_class(kind)
     configure_mappers()
 
 
-@click.command("dispatch", help="Claim due publications and enqueue them (a loop; --once for one pass).")
+@click.command(
+    "dispatch", help="Claim due publications and enqueue them (a loop; --once for one pass)."
+)
 @click.option("--once", is_flag=True, help="Run one pass and exit.")
 @with_appcontext
 def dispatch(once: bool) -> None:

@@ -26,8 +26,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # readers go on while one writes, and the busy timeout queues the writers.
         # A file database keeps a small pool (opening SQLite costs a few ms per request);
         # an in-memory one must not, each connection would be a different database.
-        pool = {"poolclass": NullPool} if url in ("sqlite://", "sqlite:///:memory:") else {
-            "pool_size": 5, "max_overflow": 10}
+        pool = (
+            {"poolclass": NullPool}
+            if url in ("sqlite://", "sqlite:///:memory:")
+            else {"pool_size": 5, "max_overflow": 10}
+        )
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **pool
         )

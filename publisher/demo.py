@@ -43,7 +43,7 @@ DEMO_USERS = (
     ("loa-doanket", "operator", "03388", "Đài truyền thanh phường Đoàn Kết"),
     ("loa-binhlu", "operator", "03390", "Đài truyền thanh xã Bình Lư"),
 )
-DEMO_PASSWORD = "{username}-demo-2025"
+DEMO_PASSWORD = "{username}-demo-2025"  # noqa: S105 - demo accounts, documented in README
 
 
 @dataclass
@@ -62,8 +62,9 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), LOCAL).astimezone(ZoneInfo("UTC"))
 
 
-def seed_demo(session: Session, echo: Callable[[str], None] = print,
-              today: date | None = None) -> dict[str, int]:
+def seed_demo(
+    session: Session, echo: Callable[[str], None] = print, today: date | None = None
+) -> dict[str, int]:
     today = today or datetime.now(LOCAL).date()
     summary = DemoSummary()
     users = _users(session, summary, echo)
@@ -82,8 +83,9 @@ def _users(session: Session, summary: DemoSummary, echo: Callable[[str], None]) 
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             password = DEMO_PASSWORD.format(username=username)
-            user = create_user(session, username, role, password=password, commune_code=commune,
-                               display_name=name)
+            user = create_user(
+                session, username, role, password=password, commune_code=commune, display_name=name
+            )
             summary.users += 1
             echo(f"demo user {username} ({role}) password: {password}")
         users[username] = user
@@ -94,16 +96,31 @@ def _channels(session: Session, summary: DemoSummary) -> dict[str, Channel]:
     secret_key = current_app.config["SETTINGS"].SECRET_KEY
     all_codes = list(session.scalars(select(Commune.code).order_by(Commune.code)))
     wanted: list[dict[str, Any]] = [
-        {"kind": "rss", "slug": "cong-thong-tin-tinh", "name": "Cổng Thông tin điện tử tỉnh",
-         "settings": {"title": "Hiến máu tình nguyện – Lai Châu",
-                      "description": "Tin bài về phong trào hiến máu tình nguyện tỉnh Lai Châu"}},
-        {"kind": "loudspeaker", "slug": "loa-truyen-thanh-co-so",
-         "name": "Đài truyền thanh xã, phường",
-         "settings": {"commune_codes": all_codes, "slots": {"morning": "06:00",
-                                                            "evening": "17:30"}}},
-        {"kind": "fanpage", "slug": "fanpage-hien-mau", "name": "Trang Hiến máu Lai Châu",
-         "settings": {"page_id": "100000000000001", "access_token": "demo-token-not-connected"},
-         "enabled": False},
+        {
+            "kind": "rss",
+            "slug": "cong-thong-tin-tinh",
+            "name": "Cổng Thông tin điện tử tỉnh",
+            "settings": {
+                "title": "Hiến máu tình nguyện – Lai Châu",
+                "description": "Tin bài về phong trào hiến máu tình nguyện tỉnh Lai Châu",
+            },
+        },
+        {
+            "kind": "loudspeaker",
+            "slug": "loa-truyen-thanh-co-so",
+            "name": "Đài truyền thanh xã, phường",
+            "settings": {
+                "commune_codes": all_codes,
+                "slots": {"morning": "06:00", "evening": "17:30"},
+            },
+        },
+        {
+            "kind": "fanpage",
+            "slug": "fanpage-hien-mau",
+            "name": "Trang Hiến máu Lai Châu",
+            "settings": {"page_id": "100000000000001", "access_token": "demo-token-not-connected"},
+            "enabled": False,
+        },
     ]
     channels: dict[str, Channel] = {}
     for spec in wanted:
@@ -111,31 +128,47 @@ def _channels(session: Session, summary: DemoSummary) -> dict[str, Channel]:
         if channel is None:
             channel = create_channel(session, secret_key=secret_key, **spec)
             if not channel.enabled:
-                channel.health_reason = ("Bản trình diễn: chưa kết nối Trang Facebook thật "
-                                         "/ demo page is not connected")
+                channel.health_reason = (
+                    "Bản trình diễn: chưa kết nối Trang Facebook thật / demo page is not connected"
+                )
             summary.channels += 1
         channels[spec["kind"]] = channel
     return channels
 
 
 def _poster_asset(session: Session, spec: dict[str, Any], owner: User) -> Asset:
-    data = draw_poster(spec["title"], spec.get("subtitle", ""), list(spec.get("lines", [])),
-                       spec.get("background", "#b71c1c"), spec.get("accent", "#ffffff"))
+    data = draw_poster(
+        spec["title"],
+        spec.get("subtitle", ""),
+        list(spec.get("lines", [])),
+        spec.get("background", "#b71c1c"),
+        spec.get("accent", "#ffffff"),
+    )
     settings = current_app.config["SETTINGS"]
-    image = process_image(data, max_bytes=settings.ASSET_MAX_BYTES,
-                          max_pixels=settings.ASSET_MAX_PIXELS)
+    image = process_image(
+        data, max_bytes=settings.ASSET_MAX_BYTES, max_pixels=settings.ASSET_MAX_PIXELS
+    )
     asset = session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
     if asset is None:
-        asset = Asset(sha256=image.sha256, mime=image.mime, filename=f"{spec['key']}.png",
-                      width=image.width, height=image.height, bytes=len(image.data),
-                      data=image.data, thumbnail=image.thumbnail, created_by=owner.id)
+        asset = Asset(
+            sha256=image.sha256,
+            mime=image.mime,
+            filename=f"{spec['key']}.png",
+            width=image.width,
+            height=image.height,
+            bytes=len(image.data),
+            data=image.data,
+            thumbnail=image.thumbnail,
+            created_by=owner.id,
+        )
         session.add(asset)
         session.flush()
     return asset
 
 
-def _content(session: Session, users: dict[str, User], summary: DemoSummary,
-             echo: Callable[[str], None]) -> dict[str, ContentItem]:
+def _content(
+    session: Session, users: dict[str, User], summary: DemoSummary, echo: Callable[[str], None]
+) -> dict[str, ContentItem]:
     data = yaml.safe_load((CONFIG / "demo" / "content.yaml").read_text(encoding="utf-8"))
     posters = {p["key"]: p for p in data.get("posters", [])}
     campaigns = {c.slug: c.id for c in session.scalars(select(Campaign))}
@@ -150,10 +183,16 @@ def _content(session: Session, users: dict[str, User], summary: DemoSummary,
             if entry.get("poster"):
                 asset_id = _poster_asset(session, posters[entry["poster"]], editor).id
             item = create_content(
-                session, kind=entry["kind"], title=entry["title"], body=entry["body"],
-                summary=entry.get("summary"), tags=list(entry.get("tags") or []),
-                campaign_id=campaigns.get(entry.get("campaign") or ""), asset_id=asset_id,
-                author_id=editor.id, variants=entry.get("variants") or {},
+                session,
+                kind=entry["kind"],
+                title=entry["title"],
+                body=entry["body"],
+                summary=entry.get("summary"),
+                tags=list(entry.get("tags") or []),
+                campaign_id=campaigns.get(entry.get("campaign") or ""),
+                asset_id=asset_id,
+                author_id=editor.id,
+                variants=entry.get("variants") or {},
             )
             item.source_guid = guid
             item.source_name = "Dữ liệu trình diễn"
@@ -165,15 +204,18 @@ def _content(session: Session, users: dict[str, User], summary: DemoSummary,
     return items
 
 
-def _campaign_and_drives(session: Session, today: date,
-                         summary: DemoSummary) -> tuple[Campaign, list[Drive]]:
+def _campaign_and_drives(
+    session: Session, today: date, summary: DemoSummary
+) -> tuple[Campaign, list[Drive]]:
     slug = "hien-mau-mua-dong-demo"
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
         campaign = Campaign(
-            slug=slug, name="Hiến máu mùa đông (trình diễn)",
+            slug=slug,
+            name="Hiến máu mùa đông (trình diễn)",
             description="Chiến dịch mẫu, tính theo ngày hôm nay, để xem thử lịch và bản tin.",
-            starts_on=today - timedelta(days=14), ends_on=today + timedelta(days=45),
+            starts_on=today - timedelta(days=14),
+            ends_on=today + timedelta(days=45),
         )
         session.add(campaign)
         session.flush()
@@ -188,9 +230,15 @@ def _campaign_and_drives(session: Session, today: date,
         if drive is None:
             day = today + timedelta(days=offset)
             drive = Drive(
-                campaign_id=campaign.id, name=f"Ngày hội hiến máu tình nguyện ({ref})",
-                starts_at=local(day, 7, 0), ends_at=local(day, 11, 30), location=place,
-                commune_code=code, target_units=target, status="confirmed", is_sample=True,
+                campaign_id=campaign.id,
+                name=f"Ngày hội hiến máu tình nguyện ({ref})",
+                starts_at=local(day, 7, 0),
+                ends_at=local(day, 11, 30),
+                location=place,
+                commune_code=code,
+                target_units=target,
+                status="confirmed",
+                is_sample=True,
                 external_ref=ref,
             )
             session.add(drive)
@@ -200,9 +248,15 @@ def _campaign_and_drives(session: Session, today: date,
     return campaign, drives
 
 
-def _schedule(session: Session, today: date, items: dict[str, ContentItem],
-              channels: dict[str, Channel], drives: list[Drive], campaign: Campaign,
-              summary: DemoSummary) -> None:
+def _schedule(
+    session: Session,
+    today: date,
+    items: dict[str, ContentItem],
+    channels: dict[str, Channel],
+    drives: list[Drive],
+    campaign: Campaign,
+    summary: DemoSummary,
+) -> None:
     articles = [i for i in items.values() if i.kind == "article"]
     scripts = [i for i in items.values() if i.kind == "script"]
     posters = [i for i in items.values() if i.kind == "poster"]
@@ -219,21 +273,42 @@ def _schedule(session: Session, today: date, items: dict[str, ContentItem],
         _planned(session, f"demo:rss-next:{n}", item, rss, when, summary)
         _planned(session, f"demo:page-next:{n}", item, page, when, summary)
     # Loudspeakers: scripts for this evening and the next mornings and evenings.
-    slots = [(0, "evening", 17, 30), (1, "morning", 6, 0), (1, "evening", 17, 30),
-             (2, "morning", 6, 0)]
+    slots = [
+        (0, "evening", 17, 30),
+        (1, "morning", 6, 0),
+        (1, "evening", 17, 30),
+        (2, "morning", 6, 0),
+    ]
     for n, (offset, slot, hour, minute) in enumerate(slots):
         item = scripts[n % len(scripts)]
         when = local(today + timedelta(days=offset), hour, minute)
         if when <= now:
             when = local(today + timedelta(days=offset + 1), hour, minute)
         priority = "priority" if n == 1 else "normal"
-        _planned(session, f"demo:loa:{n}", item, loud, when, summary, slot=slot,
-                 priority=priority, repeats=2, campaign=campaign)
+        _planned(
+            session,
+            f"demo:loa:{n}",
+            item,
+            loud,
+            when,
+            summary,
+            slot=slot,
+            priority=priority,
+            repeats=2,
+            campaign=campaign,
+        )
     # Yesterday's aired bulletin, so the confirmation report has something to show.
     for n, item in enumerate(scripts[:2]):
         when = local(today - timedelta(days=1), 6 if n == 0 else 17, 0 if n == 0 else 30)
-        _history(session, f"demo:loa-past:{n}", item, loud, when, summary,
-                 slot="morning" if n == 0 else "evening")
+        _history(
+            session,
+            f"demo:loa-past:{n}",
+            item,
+            loud,
+            when,
+            summary,
+            slot="morning" if n == 0 else "evening",
+        )
     del drives
 
 
@@ -241,31 +316,70 @@ def _exists(session: Session, key: str) -> bool:
     return session.scalar(select(Publication.id).where(Publication.plan_key == key)) is not None
 
 
-def _planned(session: Session, key: str, item: ContentItem, channel: Channel, when: datetime,
-             summary: DemoSummary, *, campaign: Campaign | None = None, **kw: Any) -> None:
+def _planned(
+    session: Session,
+    key: str,
+    item: ContentItem,
+    channel: Channel,
+    when: datetime,
+    summary: DemoSummary,
+    *,
+    campaign: Campaign | None = None,
+    **kw: Any,
+) -> None:
     if _exists(session, key):
         return
-    schedule(session, content_id=item.id, channel_id=channel.id, scheduled_at=when,
-             expires_at=when + timedelta(days=2), plan_key=key,
-             release_hour=current_app.config["SETTINGS"].BULLETIN_RELEASE_HOUR, **kw)
+    schedule(
+        session,
+        content_id=item.id,
+        channel_id=channel.id,
+        scheduled_at=when,
+        expires_at=when + timedelta(days=2),
+        plan_key=key,
+        release_hour=current_app.config["SETTINGS"].BULLETIN_RELEASE_HOUR,
+        **kw,
+    )
     summary.publications += 1
     del campaign
 
 
-def _history(session: Session, key: str, item: ContentItem, channel: Channel, when: datetime,
-             summary: DemoSummary, **kw: Any) -> None:
+def _history(
+    session: Session,
+    key: str,
+    item: ContentItem,
+    channel: Channel,
+    when: datetime,
+    summary: DemoSummary,
+    **kw: Any,
+) -> None:
     """A publication that went out in the past, with its attempt, as the pipeline records it."""
     if _exists(session, key):
         return
-    pub = schedule(session, content_id=item.id, channel_id=channel.id, scheduled_at=when,
-                   expires_at=when + timedelta(days=2), plan_key=key, **kw)
+    pub = schedule(
+        session,
+        content_id=item.id,
+        channel_id=channel.id,
+        scheduled_at=when,
+        expires_at=when + timedelta(days=2),
+        plan_key=key,
+        **kw,
+    )
     pub.status = "published"
     pub.attempts = 1
     pub.published_at = when + timedelta(seconds=4)
     pub.external_id = f"{channel.kind}-{pub.id}"
-    session.add(Attempt(publication_id=pub.id, number=1, action="publish", token="seed",
-                        started_at=when, finished_at=when + timedelta(seconds=4),
-                        outcome="published", worker="seed"))
+    session.add(
+        Attempt(
+            publication_id=pub.id,
+            number=1,
+            action="publish",
+            token="seed",  # noqa: S106 - an attempt token, not a credential
+            started_at=when,
+            finished_at=when + timedelta(seconds=4),
+            outcome="published",
+            worker="seed",
+        )
+    )
     summary.publications += 1
 
 
@@ -275,11 +389,21 @@ def _confirmations(session: Session, today: date, users: dict[str, User]) -> Non
     for pub in aired:
         for username in ("loa-tanphong", "loa-doanket"):
             user = users[username]
-            exists = session.scalar(select(BroadcastConfirmation.id).where(
-                BroadcastConfirmation.commune_code == user.commune_code,
-                BroadcastConfirmation.air_date == yesterday,
-                BroadcastConfirmation.publication_id == pub.id))
+            exists = session.scalar(
+                select(BroadcastConfirmation.id).where(
+                    BroadcastConfirmation.commune_code == user.commune_code,
+                    BroadcastConfirmation.air_date == yesterday,
+                    BroadcastConfirmation.publication_id == pub.id,
+                )
+            )
             if exists is None:
-                session.add(BroadcastConfirmation(
-                    commune_code=user.commune_code, air_date=yesterday, publication_id=pub.id,
-                    confirmed_by=user.id, slot=pub.slot, note="Đã phát 2 lần"))
+                session.add(
+                    BroadcastConfirmation(
+                        commune_code=user.commune_code,
+                        air_date=yesterday,
+                        publication_id=pub.id,
+                        confirmed_by=user.id,
+                        slot=pub.slot,
+                        note="Đã phát 2 lần",
+                    )
+                )

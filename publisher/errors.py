@@ -51,7 +51,9 @@ def conflict(detail: str) -> ApiError:
     return ApiError(409, detail, title="Conflict")
 
 
-def forbidden(detail: str = "Bạn không có quyền làm việc này / not allowed for your role") -> ApiError:
+def forbidden(
+    detail: str = "Bạn không có quyền làm việc này / not allowed for your role",
+) -> ApiError:
     return ApiError(403, detail, title="Forbidden")
 
 
@@ -105,7 +107,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
         return problem(
-            error.status, error.detail, title=error.title, errors=error.errors, headers=error.headers
+            error.status,
+            error.detail,
+            title=error.title,
+            errors=error.errors,
+            headers=error.headers,
         )
 
     @app.errorhandler(HTTPException)

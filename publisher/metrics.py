@@ -27,7 +27,8 @@ class DatabaseCollector:
     def collect(self) -> Iterator[object]:
         session = db.session
         by_status = GaugeMetricFamily(
-            "publisher_publications", "Publications by status and channel",
+            "publisher_publications",
+            "Publications by status and channel",
             labels=["status", "channel", "kind"],
         )
         rows = session.execute(
@@ -40,7 +41,8 @@ class DatabaseCollector:
         yield by_status
 
         attempts = CounterMetricFamily(
-            "publisher_attempts", "Delivery attempts by outcome and channel kind",
+            "publisher_attempts",
+            "Delivery attempts by outcome and channel kind",
             labels=["outcome", "kind"],
         )
         errors = CounterMetricFamily(
@@ -54,8 +56,14 @@ class DatabaseCollector:
         ).all()
         for outcome, kind, count in rows:
             attempts.add_metric([outcome or "in_progress", kind], count)
-            if outcome in ("transient", "rate_limited", "permanent", "channel_broken", "unknown",
-                           "error"):
+            if outcome in (
+                "transient",
+                "rate_limited",
+                "permanent",
+                "channel_broken",
+                "unknown",
+                "error",
+            ):
                 errors.add_metric([outcome, kind], count)
         yield attempts
         yield errors
@@ -82,8 +90,11 @@ class DatabaseCollector:
         )
         now = utcnow()
         for channel in session.scalars(select(Channel)):
-            ok = (channel.enabled and channel.health_status in DELIVERING_HEALTH
-                  and not (channel.paused_until and channel.paused_until > now))
+            ok = (
+                channel.enabled
+                and channel.health_status in DELIVERING_HEALTH
+                and not (channel.paused_until and channel.paused_until > now)
+            )
             health.add_metric([channel.slug], 1 if ok else 0)
         yield health
 
@@ -91,7 +102,7 @@ class DatabaseCollector:
         try:
             for name, count in current_app.extensions["jobqueue"].depth().items():
                 depth.add_metric([name], count)
-        except Exception:  # noqa: BLE001 - Redis away: the scrape still reports the database
+        except Exception:
             depth.add_metric(["unavailable"], -1)
         yield depth
         session.rollback()
@@ -102,4 +113,3 @@ def metrics_view() -> Response:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector())
     return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")
-

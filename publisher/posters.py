@@ -19,8 +19,9 @@ def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS / name), size)
 
 
-def _wrapped(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
-             width: int) -> list[str]:
+def _wrapped(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     for chars in range(40, 8, -1):
         lines = textwrap.wrap(text, chars)
         if all(draw.textlength(line, font=font) <= width for line in lines):
@@ -28,8 +29,13 @@ def _wrapped(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
     return textwrap.wrap(text, 8)
 
 
-def draw_poster(title: str, subtitle: str, lines: list[str], background: str = "#b71c1c",
-                accent: str = "#ffffff") -> bytes:
+def draw_poster(
+    title: str,
+    subtitle: str,
+    lines: list[str],
+    background: str = "#b71c1c",
+    accent: str = "#ffffff",
+) -> bytes:
     """A portrait poster as PNG bytes: a drop of blood, the title, a subtitle, short lines."""
     image = Image.new("RGB", SIZE, background)
     draw = ImageDraw.Draw(image)
@@ -58,8 +64,13 @@ def draw_poster(title: str, subtitle: str, lines: list[str], background: str = "
             draw.text((margin + 40, y), line, font=_font(False, 38), fill=accent)
             y += 50
         y += 14
-    draw.text((SIZE[0] // 2, SIZE[1] - 80), "Hiến máu tình nguyện – Lai Châu",
-              font=_font(True, 34), fill=accent, anchor="ma")
+    draw.text(
+        (SIZE[0] // 2, SIZE[1] - 80),
+        "Hiến máu tình nguyện – Lai Châu",
+        font=_font(True, 34),
+        fill=accent,
+        anchor="ma",
+    )
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()

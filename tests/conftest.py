@@ -12,9 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from sqlalchemy import text
 
-TEST_DATABASE_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 KEEP_TABLES = {"communes", "alembic_version"}
 
@@ -22,7 +20,9 @@ KEEP_TABLES = {"communes", "alembic_version"}
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
@@ -83,8 +83,9 @@ def migrate_and_seed_communes(url: str) -> None:
     from publisher.migrate import upgrade
     from publisher.seed import load_communes
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-0123456789",
-                      "TESTING": True})
+    app = create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-0123456789", "TESTING": True}
+    )
     with app.app_context():
         upgrade(app)
         load_communes(db.session)
@@ -115,7 +116,7 @@ def app_config(database_url: str, tmp_path: Path, **overrides: object) -> dict[s
     return config
 
 
-def clean_database(app) -> None:  # noqa: ANN001
+def clean_database(app) -> None:
     from content_library.db import Base
     from publisher.db import db
 
@@ -145,12 +146,12 @@ def app(database_url: str, tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def db(app):  # noqa: ANN001, ANN201
+def db(app):
     from publisher.db import db as database
 
     with app.app_context():
@@ -158,19 +159,26 @@ def db(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def make_user(app):  # noqa: ANN001, ANN201
+def make_user(app):
     """Factory: a user with a role and a bearer token; returns (user id, headers)."""
     from publisher.auth.services import create_token, create_user
     from publisher.db import db as database
 
     counter = iter(range(1, 10_000))
 
-    def factory(role: str = "editor", commune_code: str | None = None) -> tuple[int, dict[str, str]]:
+    def factory(
+        role: str = "editor", commune_code: str | None = None
+    ) -> tuple[int, dict[str, str]]:
         with app.app_context():
             if role == "operator" and commune_code is None:
                 commune_code = "03408"
-            user = create_user(database.session, f"{role}-{next(counter)}", role,
-                               password="correct horse battery", commune_code=commune_code)
+            user = create_user(
+                database.session,
+                f"{role}-{next(counter)}",
+                role,
+                password="correct horse battery",
+                commune_code=commune_code,
+            )
             _token, raw = create_token(database.session, "test", user)
             database.session.commit()
             return user.id, {"Authorization": f"Bearer {raw}"}

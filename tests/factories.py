@@ -14,8 +14,14 @@ from publisher.delivery.publications import schedule
 _counter = iter(range(1, 1_000_000))
 
 
-def approved_content(session, *, kind: str = "article", title: str = "Hiến máu cứu người",
-                     body: str = "Mỗi giọt máu cho đi, một cuộc đời ở lại.", **kw: Any):
+def approved_content(
+    session,
+    *,
+    kind: str = "article",
+    title: str = "Hiến máu cứu người",
+    body: str = "Mỗi giọt máu cho đi, một cuộc đời ở lại.",
+    **kw: Any,
+):
     n = next(_counter)
     author = create_user(session, f"author-{n}", "editor")
     approver = create_user(session, f"approver-{n}", "approver")
@@ -30,14 +36,30 @@ def webhook_channel(session, url: str, secret: str = "receiver-secret-0123456789
     from flask import current_app
 
     return create_channel(
-        session, kind="webhook", slug=f"hook-{next(_counter)}", name="Đối tác",
+        session,
+        kind="webhook",
+        slug=f"hook-{next(_counter)}",
+        name="Đối tác",
         settings={"url": url, "secret": secret},
-        secret_key=current_app.config["SETTINGS"].SECRET_KEY, **kw,
+        secret_key=current_app.config["SETTINGS"].SECRET_KEY,
+        **kw,
     )
 
 
-def due_publication(session, item, channel, *, at: datetime | None = None,
-                    expires_at: datetime | None = None, **kw: Any):
-    return schedule(session, content_id=item.id, channel_id=channel.id,
-                    scheduled_at=at or utcnow() - timedelta(seconds=1),
-                    expires_at=expires_at, **kw)
+def due_publication(
+    session,
+    item,
+    channel,
+    *,
+    at: datetime | None = None,
+    expires_at: datetime | None = None,
+    **kw: Any,
+):
+    return schedule(
+        session,
+        content_id=item.id,
+        channel_id=channel.id,
+        scheduled_at=at or utcnow() - timedelta(seconds=1),
+        expires_at=expires_at,
+        **kw,
+    )

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 from channels.loudspeaker.abbreviations import (
     at_sentence_start,

@@ -56,8 +56,15 @@ def serialise_commune(c: Commune) -> dict[str, Any]:
     return {"code": c.code, "name": c.name, "kind": c.kind, "planning_area": c.planning_area}
 
 
-@endpoint("POST", "/campaigns", summary="Create a campaign", permission="campaigns:write",
-          body="CampaignCreate", response="Campaign", status=201)
+@endpoint(
+    "POST",
+    "/campaigns",
+    summary="Create a campaign",
+    permission="campaigns:write",
+    body="CampaignCreate",
+    response="Campaign",
+    status=201,
+)
 def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     starts = parse_date(body["starts_on"], "starts_on")
     ends = parse_date(body["ends_on"], "ends_on")
@@ -82,11 +89,19 @@ def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return serialise_campaign(campaign), 201
 
 
-@endpoint("GET", "/campaigns", summary="List campaigns", permission="content:read",
-          response="Campaign", paginated=True, query=PAGE_PARAMS)
+@endpoint(
+    "GET",
+    "/campaigns",
+    summary="List campaigns",
+    permission="content:read",
+    response="Campaign",
+    paginated=True,
+    query=PAGE_PARAMS,
+)
 def list_campaigns() -> dict[str, Any]:
-    return paginate(db.session, select(Campaign).order_by(Campaign.starts_on, Campaign.id),
-                    serialise_campaign)
+    return paginate(
+        db.session, select(Campaign).order_by(Campaign.starts_on, Campaign.id), serialise_campaign
+    )
 
 
 def load_campaign(campaign_id: int) -> Campaign:
@@ -96,14 +111,21 @@ def load_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-@endpoint("GET", "/campaigns/{id}", summary="One campaign", permission="content:read",
-          response="Campaign")
+@endpoint(
+    "GET", "/campaigns/{id}", summary="One campaign", permission="content:read", response="Campaign"
+)
 def get_campaign(id: int) -> dict[str, Any]:
     return serialise_campaign(load_campaign(id))
 
 
-@endpoint("PATCH", "/campaigns/{id}", summary="Edit a campaign (paused holds its publications)",
-          permission="campaigns:write", body="CampaignPatch", response="Campaign")
+@endpoint(
+    "PATCH",
+    "/campaigns/{id}",
+    summary="Edit a campaign (paused holds its publications)",
+    permission="campaigns:write",
+    body="CampaignPatch",
+    response="Campaign",
+)
 def patch_campaign(id: int, body: dict[str, Any]) -> dict[str, Any]:
     campaign = load_campaign(id)
     starts = parse_date(body.get("starts_on"), "starts_on") or campaign.starts_on
@@ -133,7 +155,10 @@ def _drive_fields(body: dict[str, Any], drive: Drive | None) -> dict[str, Any]:
         errors["ends_at"] = "must be after starts_at"
     if "commune_code" in body and db.session.get(Commune, body["commune_code"]) is None:
         errors["commune_code"] = "no such commune"
-    if body.get("campaign_id") is not None and db.session.get(Campaign, body["campaign_id"]) is None:
+    if (
+        body.get("campaign_id") is not None
+        and db.session.get(Campaign, body["campaign_id"]) is None
+    ):
         errors["campaign_id"] = "no such campaign"
     if errors:
         raise ValidationFailed(errors)
@@ -146,8 +171,15 @@ def _drive_fields(body: dict[str, Any], drive: Drive | None) -> dict[str, Any]:
     return values
 
 
-@endpoint("POST", "/drives", summary="Create a donation drive", permission="campaigns:write",
-          body="DriveCreate", response="Drive", status=201)
+@endpoint(
+    "POST",
+    "/drives",
+    summary="Create a donation drive",
+    permission="campaigns:write",
+    body="DriveCreate",
+    response="Drive",
+    status=201,
+)
 def create_drive(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     drive = Drive(**_drive_fields(body, None))
     db.session.add(drive)
@@ -156,12 +188,28 @@ def create_drive(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @endpoint(
-    "GET", "/drives", summary="List drives", permission="content:read", response="Drive",
+    "GET",
+    "/drives",
+    summary="List drives",
+    permission="content:read",
+    response="Drive",
     paginated=True,
     query=(
-        {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
-        {"name": "commune_code", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{5}$"}},
-        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["planned", "confirmed", "cancelled", "done"]}},
+        {
+            "name": "campaign_id",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
+        {
+            "name": "commune_code",
+            "in": "query",
+            "schema": {"type": "string", "pattern": "^[0-9]{5}$"},
+        },
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["planned", "confirmed", "cancelled", "done"]},
+        },
         *PAGE_PARAMS,
     ),
 )
@@ -188,8 +236,14 @@ def get_drive(id: int) -> dict[str, Any]:
     return serialise_drive(load_drive(id))
 
 
-@endpoint("PATCH", "/drives/{id}", summary="Edit a drive; its planned publications follow it",
-          permission="campaigns:write", body="DrivePatch", response="Drive")
+@endpoint(
+    "PATCH",
+    "/drives/{id}",
+    summary="Edit a drive; its planned publications follow it",
+    permission="campaigns:write",
+    body="DrivePatch",
+    response="Drive",
+)
 def patch_drive(id: int, body: dict[str, Any]) -> dict[str, Any]:
     drive = load_drive(id)
     before = (drive.starts_at, drive.status)
@@ -203,8 +257,15 @@ def patch_drive(id: int, body: dict[str, Any]) -> dict[str, Any]:
     return serialise_drive(drive)
 
 
-@endpoint("GET", "/communes", summary="Communes and wards", permission="communes:read",
-          response="Commune", paginated=True, query=PAGE_PARAMS)
+@endpoint(
+    "GET",
+    "/communes",
+    summary="Communes and wards",
+    permission="communes:read",
+    response="Commune",
+    paginated=True,
+    query=PAGE_PARAMS,
+)
 def list_communes() -> dict[str, Any]:
     request_args = dict(request.args)
     del request_args

@@ -67,7 +67,10 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
 
 def _check_refs(data: dict[str, Any]) -> None:
     errors = {}
-    if data.get("campaign_id") is not None and db.session.get(Campaign, data["campaign_id"]) is None:
+    if (
+        data.get("campaign_id") is not None
+        and db.session.get(Campaign, data["campaign_id"]) is None
+    ):
         errors["campaign_id"] = "no such campaign"
     if data.get("asset_id") is not None and db.session.get(Asset, data["asset_id"]) is None:
         errors["asset_id"] = "no such asset"
@@ -91,8 +94,13 @@ def _workflow(action: Any) -> Any:
 
 
 @endpoint(
-    "POST", "/content", summary="Create a content item (draft)", permission="content:write",
-    body="ContentCreate", response="Content", status=201,
+    "POST",
+    "/content",
+    summary="Create a content item (draft)",
+    permission="content:write",
+    body="ContentCreate",
+    response="Content",
+    status=201,
 )
 def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     _check_refs(body)
@@ -116,13 +124,32 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @endpoint(
-    "GET", "/content", summary="Search content (q ignores diacritics and case)",
-    permission="content:read", response="Content", paginated=True,
+    "GET",
+    "/content",
+    summary="Search content (q ignores diacritics and case)",
+    permission="content:read",
+    response="Content",
+    paginated=True,
     query=(
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
-        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["article", "poster", "script"]}},
-        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["draft", "in_review", "approved", "rejected", "archived"]}},
-        {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        {
+            "name": "kind",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["article", "poster", "script"]},
+        },
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {
+                "type": "string",
+                "enum": ["draft", "in_review", "approved", "rejected", "archived"],
+            },
+        },
+        {
+            "name": "campaign_id",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
         *PAGE_PARAMS,
     ),
 )
@@ -137,15 +164,24 @@ def list_content() -> dict[str, Any]:
     return paginate(db.session, stmt, serialise_content)
 
 
-@endpoint("GET", "/content/{id}", summary="One content item", permission="content:read",
-          response="Content")
+@endpoint(
+    "GET",
+    "/content/{id}",
+    summary="One content item",
+    permission="content:read",
+    response="Content",
+)
 def get_content(id: int) -> dict[str, Any]:
     return serialise_content(load_content(id))
 
 
 @endpoint(
-    "PATCH", "/content/{id}", summary="Edit (approved content gets a new draft version)",
-    permission="content:write", body="ContentPatch", response="Content",
+    "PATCH",
+    "/content/{id}",
+    summary="Edit (approved content gets a new draft version)",
+    permission="content:write",
+    body="ContentPatch",
+    response="Content",
 )
 def patch_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
     item = load_content(id)
@@ -156,8 +192,13 @@ def patch_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
     return serialise_content(item)
 
 
-@endpoint("POST", "/content/{id}/submit", summary="Submit for approval",
-          permission="content:write", response="Content")
+@endpoint(
+    "POST",
+    "/content/{id}/submit",
+    summary="Submit for approval",
+    permission="content:write",
+    response="Content",
+)
 def submit_content(id: int) -> dict[str, Any]:
     item = load_content(id)
     user = current_user()
@@ -166,8 +207,13 @@ def submit_content(id: int) -> dict[str, Any]:
     return serialise_content(item)
 
 
-@endpoint("POST", "/content/{id}/approve", summary="Approve the version in review",
-          permission="content:approve", response="Content")
+@endpoint(
+    "POST",
+    "/content/{id}/approve",
+    summary="Approve the version in review",
+    permission="content:approve",
+    response="Content",
+)
 def approve_content(id: int) -> dict[str, Any]:
     item = load_content(id)
     user = current_user()
@@ -176,8 +222,14 @@ def approve_content(id: int) -> dict[str, Any]:
     return serialise_content(item)
 
 
-@endpoint("POST", "/content/{id}/reject", summary="Reject the version in review",
-          permission="content:approve", response="Content", body="Review")
+@endpoint(
+    "POST",
+    "/content/{id}/reject",
+    summary="Reject the version in review",
+    permission="content:approve",
+    response="Content",
+    body="Review",
+)
 def reject_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
     item = load_content(id)
     user = current_user()
@@ -186,8 +238,13 @@ def reject_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
     return serialise_content(item)
 
 
-@endpoint("POST", "/content/{id}/archive", summary="Archive an item",
-          permission="content:write", response="Content")
+@endpoint(
+    "POST",
+    "/content/{id}/archive",
+    summary="Archive an item",
+    permission="content:write",
+    response="Content",
+)
 def archive_content(id: int) -> dict[str, Any]:
     item = load_content(id)
     _workflow(lambda: archive(item))
@@ -209,9 +266,15 @@ def serialise_asset(asset: Asset) -> dict[str, Any]:
 
 
 @endpoint(
-    "POST", "/assets", summary="Upload a poster image (PNG, JPEG, WebP)",
-    permission="content:write", body="AssetUpload", body_kind="multipart", response="Asset",
-    status=201, extra_responses={200: "Asset"},
+    "POST",
+    "/assets",
+    summary="Upload a poster image (PNG, JPEG, WebP)",
+    permission="content:write",
+    body="AssetUpload",
+    body_kind="multipart",
+    response="Asset",
+    status=201,
+    extra_responses={200: "Asset"},
 )
 def upload_asset() -> tuple[dict[str, Any], int]:
     upload = request.files.get("file")
@@ -226,8 +289,12 @@ def upload_asset() -> tuple[dict[str, Any], int]:
     user = current_user()
     try:
         asset, created = store_image(
-            db.session, raw, upload.filename, created_by=user.id if user else None,
-            max_bytes=settings.ASSET_MAX_BYTES, max_pixels=settings.ASSET_MAX_PIXELS,
+            db.session,
+            raw,
+            upload.filename,
+            created_by=user.id if user else None,
+            max_bytes=settings.ASSET_MAX_BYTES,
+            max_pixels=settings.ASSET_MAX_PIXELS,
         )
     except AssetRejected as exc:
         raise ApiError(422, str(exc), errors={"file": str(exc)}) from None
@@ -235,8 +302,9 @@ def upload_asset() -> tuple[dict[str, Any], int]:
     return serialise_asset(asset), 201 if created else 200
 
 
-@endpoint("GET", "/assets/{id}", summary="Asset metadata", permission="content:read",
-          response="Asset")
+@endpoint(
+    "GET", "/assets/{id}", summary="Asset metadata", permission="content:read", response="Asset"
+)
 def get_asset(id: int) -> dict[str, Any]:
     asset = db.session.get(Asset, id)
     if asset is None:
@@ -246,7 +314,11 @@ def get_asset(id: int) -> dict[str, Any]:
 
 def asset_response(asset: Asset, thumbnail: bool = False) -> Response:
     data = asset.thumbnail if thumbnail else asset.data
-    mime = asset.mime if not thumbnail else ("image/png" if asset.mime == "image/png" else "image/jpeg")
+    mime = (
+        asset.mime
+        if not thumbnail
+        else ("image/png" if asset.mime == "image/png" else "image/jpeg")
+    )
     response = Response(data, mimetype=mime)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["ETag"] = f'"{asset.sha256}{"-t" if thumbnail else ""}"'

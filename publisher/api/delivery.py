@@ -63,13 +63,25 @@ def load_channel(channel_id: int) -> Channel:
     return channel
 
 
-@endpoint("POST", "/channels", summary="Configure a channel (secrets are write-only)",
-          permission="channels:write", body="ChannelCreate", response="Channel", status=201)
+@endpoint(
+    "POST",
+    "/channels",
+    summary="Configure a channel (secrets are write-only)",
+    permission="channels:write",
+    body="ChannelCreate",
+    response="Channel",
+    status=201,
+)
 def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     try:
         channel = create_channel(
-            db.session, kind=body["kind"], slug=body["slug"], name=body["name"],
-            settings=body["settings"], enabled=body.get("enabled", True), rules=body.get("rules"),
+            db.session,
+            kind=body["kind"],
+            slug=body["slug"],
+            name=body["name"],
+            settings=body["settings"],
+            enabled=body.get("enabled", True),
+            rules=body.get("rules"),
             secret_key=current_app.config["SETTINGS"].SECRET_KEY,
         )
     except ChannelInvalid as exc:
@@ -80,25 +92,40 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return serialise_channel(channel), 201
 
 
-@endpoint("GET", "/channels", summary="List channels with their health",
-          permission="channels:read", response="Channel", paginated=True, query=PAGE_PARAMS)
+@endpoint(
+    "GET",
+    "/channels",
+    summary="List channels with their health",
+    permission="channels:read",
+    response="Channel",
+    paginated=True,
+    query=PAGE_PARAMS,
+)
 def list_channels() -> dict[str, Any]:
     return paginate(db.session, select(Channel).order_by(Channel.id), serialise_channel)
 
 
-@endpoint("GET", "/channels/{id}", summary="One channel", permission="channels:read",
-          response="Channel")
+@endpoint(
+    "GET", "/channels/{id}", summary="One channel", permission="channels:read", response="Channel"
+)
 def get_channel(id: int) -> dict[str, Any]:
     return serialise_channel(load_channel(id))
 
 
-@endpoint("PATCH", "/channels/{id}", summary="Edit a channel; omitted secrets are kept",
-          permission="channels:write", body="ChannelPatch", response="Channel")
+@endpoint(
+    "PATCH",
+    "/channels/{id}",
+    summary="Edit a channel; omitted secrets are kept",
+    permission="channels:write",
+    body="ChannelPatch",
+    response="Channel",
+)
 def patch_channel(id: int, body: dict[str, Any]) -> dict[str, Any]:
     channel = load_channel(id)
     try:
-        update_channel(db.session, channel, body,
-                       secret_key=current_app.config["SETTINGS"].SECRET_KEY)
+        update_channel(
+            db.session, channel, body, secret_key=current_app.config["SETTINGS"].SECRET_KEY
+        )
     except ChannelInvalid as exc:
         db.session.rollback()
         raise ApiError(422, str(exc), errors=exc.errors) from None
@@ -106,8 +133,13 @@ def patch_channel(id: int, body: dict[str, Any]) -> dict[str, Any]:
     return serialise_channel(channel)
 
 
-@endpoint("POST", "/channels/{id}/check", summary="Check the channel's credentials now",
-          permission="channels:read", response="Channel")
+@endpoint(
+    "POST",
+    "/channels/{id}/check",
+    summary="Check the channel's credentials now",
+    permission="channels:read",
+    response="Channel",
+)
 def check(id: int) -> dict[str, Any]:
     load_channel(id)
     from publisher.delivery.pipeline import check_channel
@@ -142,13 +174,20 @@ def serialise_publication(pub: Publication, *, with_attempts: bool = False) -> d
         "cancelled_at": iso(pub.cancelled_at),
         "withdrawn_at": iso(pub.withdrawn_at),
         "withdraw_pending": pub.withdraw_pending,
-        "title": (pub.render_context or {}).get("title") or (pub.version.title if pub.version else ""),
+        "title": (pub.render_context or {}).get("title")
+        or (pub.version.title if pub.version else ""),
     }
     if with_attempts:
         data["attempt_log"] = [
-            {"number": a.number, "action": a.action, "started_at": iso(a.started_at),
-             "finished_at": iso(a.finished_at), "outcome": a.outcome, "error": a.error,
-             "response_excerpt": a.response_excerpt}
+            {
+                "number": a.number,
+                "action": a.action,
+                "started_at": iso(a.started_at),
+                "finished_at": iso(a.finished_at),
+                "outcome": a.outcome,
+                "error": a.error,
+                "response_excerpt": a.response_excerpt,
+            }
             for a in pub.attempt_log
         ]
     return data
@@ -160,11 +199,22 @@ def _publication_error(exc: PublicationError) -> ApiError:
 
 
 @endpoint(
-    "POST", "/publications", summary="Schedule an approved content version on a channel",
-    permission="publications:write", body="PublicationCreate", response="Publication",
-    status=201, extra_responses={200: "Publication"},
-    headers=({"name": "Idempotency-Key", "in": "header", "required": False,
-              "schema": {"type": "string", "minLength": 1, "maxLength": 200}},),
+    "POST",
+    "/publications",
+    summary="Schedule an approved content version on a channel",
+    permission="publications:write",
+    body="PublicationCreate",
+    response="Publication",
+    status=201,
+    extra_responses={200: "Publication"},
+    headers=(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        },
+    ),
 )
 def create_publication(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     user = current_user()
@@ -177,20 +227,31 @@ def create_publication(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         existing = find_by_key(db.session, user_id, key)
         if existing is not None:
             if existing.request_hash != body_hash:
-                raise ApiError(422, "Idempotency-Key was used with a different body "
-                                    "/ khóa đã dùng cho yêu cầu khác")
+                raise ApiError(
+                    422,
+                    "Idempotency-Key was used with a different body "
+                    "/ khóa đã dùng cho yêu cầu khác",
+                )
             return serialise_publication(existing), 200
     scheduled_at = parse_datetime(body["scheduled_at"], "scheduled_at")
     expires_at = parse_datetime(body.get("expires_at"), "expires_at")
     settings = current_app.config["SETTINGS"]
     try:
         pub = schedule(
-            db.session, content_id=body["content_id"], channel_id=body["channel_id"],
-            scheduled_at=scheduled_at, expires_at=expires_at, created_by=user_id,
-            priority=body.get("priority", "normal"), slot=body.get("slot"),
-            repeats=body.get("repeats", 1), drive_id=body.get("drive_id"),
-            max_attempts=settings.MAX_ATTEMPTS, release_hour=settings.BULLETIN_RELEASE_HOUR,
-            idempotency_key=scoped_key(user_id, key) if key else None, body_hash=body_hash,
+            db.session,
+            content_id=body["content_id"],
+            channel_id=body["channel_id"],
+            scheduled_at=scheduled_at,
+            expires_at=expires_at,
+            created_by=user_id,
+            priority=body.get("priority", "normal"),
+            slot=body.get("slot"),
+            repeats=body.get("repeats", 1),
+            drive_id=body.get("drive_id"),
+            max_attempts=settings.MAX_ATTEMPTS,
+            release_hour=settings.BULLETIN_RELEASE_HOUR,
+            idempotency_key=scoped_key(user_id, key) if key else None,
+            body_hash=body_hash,
         )
     except PublicationError as exc:
         raise _publication_error(exc) from None
@@ -199,20 +260,48 @@ def create_publication(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 STATUS_QUERY = {
-    "name": "status", "in": "query",
-    "schema": {"type": "string", "enum": ["scheduled", "queued", "publishing", "published",
-                                          "failed", "cancelled", "expired", "unconfirmed"]},
+    "name": "status",
+    "in": "query",
+    "schema": {
+        "type": "string",
+        "enum": [
+            "scheduled",
+            "queued",
+            "publishing",
+            "published",
+            "failed",
+            "cancelled",
+            "expired",
+            "unconfirmed",
+        ],
+    },
 }
 
 
 @endpoint(
-    "GET", "/publications", summary="List publications", permission="publications:read",
-    response="Publication", paginated=True,
+    "GET",
+    "/publications",
+    summary="List publications",
+    permission="publications:read",
+    response="Publication",
+    paginated=True,
     query=(
         STATUS_QUERY,
-        {"name": "channel_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
-        {"name": "content_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
-        {"name": "drive_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        {
+            "name": "channel_id",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
+        {
+            "name": "content_id",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
+        {
+            "name": "drive_id",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
         *PAGE_PARAMS,
     ),
 )
@@ -233,15 +322,24 @@ def load_publication(pub_id: int) -> Publication:
     return pub
 
 
-@endpoint("GET", "/publications/{id}", summary="One publication with its attempt log",
-          permission="publications:read", response="Publication")
+@endpoint(
+    "GET",
+    "/publications/{id}",
+    summary="One publication with its attempt log",
+    permission="publications:read",
+    response="Publication",
+)
 def get_publication(id: int) -> dict[str, Any]:
     return serialise_publication(load_publication(id), with_attempts=True)
 
 
-@endpoint("POST", "/publications/{id}/cancel",
-          summary="Cancel before delivery, or withdraw after it where the channel can",
-          permission="publications:write", response="Publication")
+@endpoint(
+    "POST",
+    "/publications/{id}/cancel",
+    summary="Cancel before delivery, or withdraw after it where the channel can",
+    permission="publications:write",
+    response="Publication",
+)
 def cancel_publication(id: int) -> dict[str, Any]:
     pub = load_publication(id)
     try:
@@ -252,8 +350,14 @@ def cancel_publication(id: int) -> dict[str, Any]:
     return serialise_publication(pub)
 
 
-@endpoint("POST", "/publications/{id}/retry", summary="Try a failed/expired publication again",
-          permission="publications:write", response="Publication", body="PublicationRetry")
+@endpoint(
+    "POST",
+    "/publications/{id}/retry",
+    summary="Try a failed/expired publication again",
+    permission="publications:write",
+    response="Publication",
+    body="PublicationRetry",
+)
 def retry_publication(id: int, body: dict[str, Any]) -> dict[str, Any]:
     pub = load_publication(id)
     try:
@@ -262,4 +366,3 @@ def retry_publication(id: int, body: dict[str, Any]) -> dict[str, Any]:
         raise _publication_error(exc) from None
     db.session.commit()
     return serialise_publication(pub)
-

@@ -69,8 +69,18 @@ def endpoint(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register an API view; the view receives the validated body as ``body=`` when it has one."""
     op = Operation(
-        method, path, summary, permission, body, body_kind, response, status,
-        tuple(query), paginated, dict(extra_responses or {}), tuple(headers),
+        method,
+        path,
+        summary,
+        permission,
+        body,
+        body_kind,
+        response,
+        status,
+        tuple(query),
+        paginated,
+        dict(extra_responses or {}),
+        tuple(headers),
     )
     OPERATIONS.append(op)
     flask_path = path.replace("{", "<").replace("}", ">")
@@ -117,7 +127,9 @@ def json_body(schema_name: str) -> dict[str, Any]:
     try:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(400, "JSON chứa ký tự Unicode không hợp lệ / lone surrogate in a string") from None
+        raise ApiError(
+            400, "JSON chứa ký tự Unicode không hợp lệ / lone surrogate in a string"
+        ) from None
     validate(data, SCHEMAS[schema_name])
     return data
 
@@ -196,7 +208,11 @@ def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
 
 PAGE_PARAMS = (
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+    },
 )
 
 
@@ -226,7 +242,9 @@ def _check_query(op: Operation) -> None:
                 errors[name] = "must be true or false"
                 continue
             value = raw == "true"
-        validator = Draft202012Validator(definition, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = Draft202012Validator(
+            definition, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
         problem = next(iter(validator.iter_errors(value)), None)
         if problem is not None:
             errors[name] = problem.message[:200]

@@ -17,25 +17,42 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
+    }
 
 
 def _operation(op: Operation) -> dict[str, Any]:
+    slug = op.path.strip("/").replace("/", "_").replace("{", "").replace("}", "")
     doc: dict[str, Any] = {
         "summary": op.summary,
-        "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+        "operationId": f"{op.method.lower()}_{slug}",
         "responses": {},
     }
     params = [copy.deepcopy(p) for p in op.query] + [copy.deepcopy(h) for h in op.headers]
     for name in ("id",):
         if "{" + name + "}" in op.path:
-            params.insert(0, {"name": name, "in": "path", "required": True,
-                              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}})
+            params.insert(
+                0,
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
+            )
     for part in op.path.split("/"):
         if part.startswith("{") and part[1:-1] != "id":
-            params.insert(0, {"name": part[1:-1], "in": "path", "required": True,
-                              "schema": {"type": "string", "maxLength": 100}})
+            params.insert(
+                0,
+                {
+                    "name": part[1:-1],
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "maxLength": 100},
+                },
+            )
     if params:
         doc["parameters"] = params
     if op.body:

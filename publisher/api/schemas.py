@@ -9,7 +9,11 @@ DATE = {"type": "string", "format": "date"}
 NULLABLE_DT = {"type": ["string", "null"], "format": "date-time"}
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
-TAGS = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}, "maxItems": 30}
+TAGS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": 60},
+    "maxItems": 30,
+}
 VARIANTS = {
     "type": "object",
     "maxProperties": 10,
@@ -197,7 +201,12 @@ schema(
 )
 schema(
     "DrivePatch",
-    {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _DRIVE_PROPS},
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": _DRIVE_PROPS,
+    },
 )
 schema(
     "Drive",
@@ -330,8 +339,16 @@ schema(
 )
 PUB_STATUS = {
     "type": "string",
-    "enum": ["scheduled", "queued", "publishing", "published", "failed", "cancelled", "expired",
-             "unconfirmed"],
+    "enum": [
+        "scheduled",
+        "queued",
+        "publishing",
+        "published",
+        "failed",
+        "cancelled",
+        "expired",
+        "unconfirmed",
+    ],
 }
 schema(
     "PublicationCreate",
@@ -378,8 +395,18 @@ schema(
     "Publication",
     {
         "type": "object",
-        "required": ["id", "content_id", "channel_id", "status", "scheduled_at", "published_at",
-                     "attempts", "external_id", "external_url", "last_error"],
+        "required": [
+            "id",
+            "content_id",
+            "channel_id",
+            "status",
+            "scheduled_at",
+            "published_at",
+            "attempts",
+            "external_id",
+            "external_url",
+            "last_error",
+        ],
         "properties": {
             "id": ID,
             "content_id": {"type": "integer"},

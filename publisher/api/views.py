@@ -1,7 +1,12 @@
 """Importing this module registers every API endpoint on the blueprint."""
 
-from publisher.api import schemas  # noqa: F401  (request and answer schemas first)
-
-from publisher.api import broadcasts, campaigns, content, delivery, openapi  # noqa: F401
-from publisher.api import feed_sources  # noqa: F401
-from publisher.api import planning  # noqa: F401
+from publisher.api import (  # noqa: F401
+    broadcasts,
+    campaigns,
+    content,
+    delivery,
+    feed_sources,
+    openapi,
+    planning,
+    schemas,
+)

@@ -103,9 +103,7 @@ def create_user(
 def create_token(session: Session, name: str, user: User) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the token, which is never stored."""
     raw = "pub_" + secrets.token_urlsafe(32)
-    token = ApiToken(
-        name=name, user_id=user.id, token_hash=_token_hash(raw), prefix=raw[:12]
-    )
+    token = ApiToken(name=name, user_id=user.id, token_hash=_token_hash(raw), prefix=raw[:12])
     session.add(token)
     session.flush()
     return token, raw
@@ -113,7 +111,9 @@ def create_token(session: Session, name: str, user: User) -> tuple[ApiToken, str
 
 def user_for_token(session: Session, raw: str) -> User | None:
     token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
+        )
     )
     if token is None or not token.user.active:
         return None

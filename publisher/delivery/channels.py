@@ -36,8 +36,15 @@ def _split(kind: str, settings: Mapping[str, Any]) -> tuple[dict[str, Any], dict
 
 
 def create_channel(
-    session: Session, *, kind: str, slug: str, name: str, settings: Mapping[str, Any],
-    enabled: bool = True, rules: Mapping[str, Any] | None = None, secret_key: str,
+    session: Session,
+    *,
+    kind: str,
+    slug: str,
+    name: str,
+    settings: Mapping[str, Any],
+    enabled: bool = True,
+    rules: Mapping[str, Any] | None = None,
+    secret_key: str,
 ) -> Channel:
     if kind not in kinds():
         raise ChannelInvalid({"kind": "must be one of " + ", ".join(kinds())})
@@ -45,7 +52,12 @@ def create_channel(
         raise ChannelInvalid({"slug": "is already used by another channel"})
     plain, secret = _split(kind, settings)
     channel = Channel(
-        kind=kind, slug=slug, name=name, settings=plain, enabled=enabled, rules=dict(rules or {}),
+        kind=kind,
+        slug=slug,
+        name=name,
+        settings=plain,
+        enabled=enabled,
+        rules=dict(rules or {}),
         secrets_encrypted=encrypt_secrets(secret_key, secret),
     )
     session.add(channel)
@@ -103,9 +115,7 @@ def health(channel: Channel, now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
     if channel.health_status in ("needs_attention", "expiring"):
         status = "needs_attention"
-    elif not channel.enabled:
-        status = "paused"
-    elif channel.paused_until and channel.paused_until > now:
+    elif not channel.enabled or (channel.paused_until and channel.paused_until > now):
         status = "paused"
     else:
         status = "ok"
@@ -136,12 +146,18 @@ def pause_channel(session: Session, channel_id: int, seconds: float, reason: str
     until = utcnow() + timedelta(seconds=seconds)
     session.execute(
         update(Channel)
-        .where(Channel.id == channel_id,
-               or_(Channel.paused_until.is_(None), Channel.paused_until < until))
+        .where(
+            Channel.id == channel_id,
+            or_(Channel.paused_until.is_(None), Channel.paused_until < until),
+        )
         # A flagged channel keeps its (more important) reason.
-        .values(paused_until=until, updated_at=utcnow(),
-                health_reason=case((Channel.health_status == "ok", reason),
-                                   else_=Channel.health_reason))
+        .values(
+            paused_until=until,
+            updated_at=utcnow(),
+            health_reason=case(
+                (Channel.health_status == "ok", reason), else_=Channel.health_reason
+            ),
+        )
     )
 
 
@@ -162,9 +178,11 @@ def note_held(session: Session, channel_id: int, reason: str) -> None:
     """
     session.execute(
         update(Publication)
-        .where(Publication.channel_id == channel_id,
-               Publication.status.in_(("scheduled", "queued")),
-               Publication.reconcile.is_(False))
+        .where(
+            Publication.channel_id == channel_id,
+            Publication.status.in_(("scheduled", "queued")),
+            Publication.reconcile.is_(False),
+        )
         .values(last_error=reason, last_error_class="held")
     )
 
@@ -189,8 +207,11 @@ def record_check(session: Session, channel: Channel, report: HealthReport) -> No
 def held_count(session: Session, channel_id: int) -> int:
     from sqlalchemy import func
 
-    return session.scalar(
-        select(func.count()).select_from(Publication).where(
-            Publication.channel_id == channel_id, Publication.status == "scheduled"
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Publication)
+            .where(Publication.channel_id == channel_id, Publication.status == "scheduled")
         )
-    ) or 0
+        or 0
+    )

@@ -55,11 +55,18 @@ def expire_overdue(now: datetime) -> int:
     """
     result = db.session.execute(
         update(Publication)
-        .where(Publication.status.in_(("scheduled", "queued")), Publication.expires_at <= now,
-               Publication.reconcile.is_(False))
-        .values(status="expired", updated_at=now, lease_until=None,
-                last_error="Quá hạn trước khi gửi được / deadline passed before delivery",
-                last_error_class="expired")
+        .where(
+            Publication.status.in_(("scheduled", "queued")),
+            Publication.expires_at <= now,
+            Publication.reconcile.is_(False),
+        )
+        .values(
+            status="expired",
+            updated_at=now,
+            lease_until=None,
+            last_error="Quá hạn trước khi gửi được / deadline passed before delivery",
+            last_error_class="expired",
+        )
     )
     db.session.commit()
     return result.rowcount or 0
@@ -70,9 +77,15 @@ def reap_leases(now: datetime) -> int:
     result = db.session.execute(
         update(Publication)
         .where(Publication.status == "publishing", Publication.lease_until < now)
-        .values(status="unconfirmed", reconcile=True, next_attempt_at=now, updated_at=now,
-                lease_until=None, last_error_class="unknown",
-                last_error="Worker lost during delivery; checking the channel before retrying")
+        .values(
+            status="unconfirmed",
+            reconcile=True,
+            next_attempt_at=now,
+            updated_at=now,
+            lease_until=None,
+            last_error_class="unknown",
+            last_error="Worker lost during delivery; checking the channel before retrying",
+        )
     )
     db.session.commit()
     return result.rowcount or 0
@@ -111,8 +124,10 @@ def _due_ids(now: datetime, limit: int) -> list[int]:
         stmt = stmt.where(
             or_(Publication.drive_id.is_(None), Publication.drive_id.not_in(paused_drives)),
             *(
-                or_(Publication.plan_key.is_(None),
-                    Publication.plan_key.not_like(f"campaign:{cid}:%"))
+                or_(
+                    Publication.plan_key.is_(None),
+                    Publication.plan_key.not_like(f"campaign:{cid}:%"),
+                )
                 for cid in paused
             ),
         )
@@ -131,9 +146,11 @@ def claim_due(queue: JobQueue, now: datetime, limit: int = CLAIM_BATCH) -> tuple
     for pid in ids:
         done = db.session.execute(
             update(Publication)
-            .where(Publication.id == pid,
-                   Publication.status.in_(("scheduled", "unconfirmed")),
-                   Publication.next_attempt_at <= now)
+            .where(
+                Publication.id == pid,
+                Publication.status.in_(("scheduled", "unconfirmed")),
+                Publication.next_attempt_at <= now,
+            )
             .values(status="queued", queued_at=now, job_id=job_ids[pid], updated_at=now)
         ).rowcount
         if done:
@@ -143,10 +160,11 @@ def claim_due(queue: JobQueue, now: datetime, limit: int = CLAIM_BATCH) -> tuple
     for pid in claimed:
         try:
             queue.enqueue(DELIVER_JOB, pid, job_id=job_ids[pid])
-        except Exception:  # noqa: BLE001 - Redis away: the row stays queued and is requeued later
+        except Exception:
             failures += 1
-            log.warning("enqueue failed; will requeue", extra={"publication_id": pid},
-                        exc_info=True)
+            log.warning(
+                "enqueue failed; will requeue", extra={"publication_id": pid}, exc_info=True
+            )
     return len(claimed), failures
 
 
@@ -167,8 +185,9 @@ def requeue_vanished(queue: JobQueue, now: datetime, older_than: float) -> int:
         new_id = _job_id("deliver", pid)
         done = db.session.execute(
             update(Publication)
-            .where(Publication.id == pid, Publication.status == "queued",
-                   Publication.job_id == job_id)
+            .where(
+                Publication.id == pid, Publication.status == "queued", Publication.job_id == job_id
+            )
             .values(job_id=new_id, queued_at=now)
         ).rowcount
         db.session.commit()
@@ -200,7 +219,8 @@ def enqueue_token_checks(queue: JobQueue, now: datetime, every_hours: float) -> 
     cutoff = now - timedelta(hours=every_hours)
     rows = db.session.scalars(
         select(Channel.id).where(
-            Channel.kind == "fanpage", Channel.enabled.is_(True),
+            Channel.kind == "fanpage",
+            Channel.enabled.is_(True),
             or_(Channel.health_checked_at.is_(None), Channel.health_checked_at <= cutoff),
         )
     ).all()
@@ -243,8 +263,13 @@ def run_dispatcher(app: Flask, *, once: bool = False, stop: Any = None) -> None:
             try:
                 report = dispatch_once()
                 if report.total():
-                    log.info("dispatch: claimed %d, requeued %d, reaped %d, expired %d",
-                             report.claimed, report.requeued, report.reaped, report.expired)
+                    log.info(
+                        "dispatch: claimed %d, requeued %d, reaped %d, expired %d",
+                        report.claimed,
+                        report.requeued,
+                        report.reaped,
+                        report.expired,
+                    )
             except Exception:
                 log.exception("dispatch tick failed; retrying next tick")
                 db.session.rollback()

@@ -54,8 +54,11 @@ def _finish(
     values = {**values, "lease_until": None, "updated_at": utcnow()}
     done = db.session.execute(
         update(Publication)
-        .where(Publication.id == pub_id, Publication.attempt_token == token,
-               Publication.status.in_(statuses))
+        .where(
+            Publication.id == pub_id,
+            Publication.attempt_token == token,
+            Publication.status.in_(statuses),
+        )
         .values(**values)
     ).rowcount
     return bool(done)
@@ -65,7 +68,9 @@ def _close_attempt(
     attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
 ) -> None:
     db.session.execute(
-        update(Attempt).where(Attempt.id == attempt_id).values(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .values(
             finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=excerpt or None
         )
     )
@@ -77,8 +82,11 @@ def _still_mine(pub_id: int, token: str, **values: Any) -> bool:
     lease = current_app.config["SETTINGS"].LEASE_SECONDS
     done = db.session.execute(
         update(Publication)
-        .where(Publication.id == pub_id, Publication.attempt_token == token,
-               Publication.status == "publishing")
+        .where(
+            Publication.id == pub_id,
+            Publication.attempt_token == token,
+            Publication.status == "publishing",
+        )
         .values(lease_until=now + timedelta(seconds=lease), updated_at=now, **values)
     ).rowcount
     db.session.commit()
@@ -112,8 +120,13 @@ def deliver(publication_id: int) -> str:
     claimed = db.session.execute(
         update(Publication)
         .where(Publication.id == publication_id, Publication.status == "queued")
-        .values(status="publishing", attempt_token=token, attempts=Publication.attempts + 1,
-                lease_until=now + timedelta(seconds=settings.LEASE_SECONDS), updated_at=now)
+        .values(
+            status="publishing",
+            attempt_token=token,
+            attempts=Publication.attempts + 1,
+            lease_until=now + timedelta(seconds=settings.LEASE_SECONDS),
+            updated_at=now,
+        )
     ).rowcount
     if not claimed:
         db.session.rollback()
@@ -127,15 +140,19 @@ def deliver(publication_id: int) -> str:
     assert channel is not None
     extra = {"publication_id": pub.id}
 
-    if not channel.enabled or channel.health_status not in DELIVERING_HEALTH or (
-        channel.paused_until and channel.paused_until > now
+    if (
+        not channel.enabled
+        or channel.health_status not in DELIVERING_HEALTH
+        or (channel.paused_until and channel.paused_until > now)
     ):
         # Held, not failed: the channel needs rest or a person. The attempt is not counted.
         # A row whose earlier call may have posted stays unconfirmed: it must be reconciled,
         # and the dispatcher never expires an unconfirmed row.
-        values: dict[str, Any] = {"status": "unconfirmed" if pub.reconcile else "scheduled",
-                                  "attempts": Publication.attempts - 1,
-                                  "next_attempt_at": max(now, channel.paused_until or now)}
+        values: dict[str, Any] = {
+            "status": "unconfirmed" if pub.reconcile else "scheduled",
+            "attempts": Publication.attempts - 1,
+            "next_attempt_at": max(now, channel.paused_until or now),
+        }
         if not pub.reconcile:  # an unconfirmed row keeps its own message
             values.update(last_error=_hold_reason(channel), last_error_class="held")
         _finish(pub.id, token, values)
@@ -143,14 +160,27 @@ def deliver(publication_id: int) -> str:
         log.info("held: channel %s is %s", channel.slug, channel.health_status, extra=extra)
         return "held"
     if pub.expires_at and pub.expires_at <= now and not pub.reconcile:
-        _finish(pub.id, token, {"status": "expired", "last_error_class": "expired",
-                                "last_error": "Quá hạn trước khi gửi được / deadline passed"})
+        _finish(
+            pub.id,
+            token,
+            {
+                "status": "expired",
+                "last_error_class": "expired",
+                "last_error": "Quá hạn trước khi gửi được / deadline passed",
+            },
+        )
         db.session.commit()
         return "expired"
 
     action = "reconcile" if pub.reconcile else "publish"
-    attempt = Attempt(publication_id=pub.id, number=pub.attempts, action=action, token=token,
-                      started_at=now, worker=WORKER_NAME)
+    attempt = Attempt(
+        publication_id=pub.id,
+        number=pub.attempts,
+        action=action,
+        token=token,
+        started_at=now,
+        worker=WORKER_NAME,
+    )
     db.session.add(attempt)
     if not pub.reconcile:
         # Reconciliation looks for posts made since the start of the last call that may have
@@ -168,8 +198,15 @@ def deliver(publication_id: int) -> str:
         if pub.reconcile:  # an earlier call may have posted: failing would hide that post
             return _manual_check(pub, token, attempt_id, f"render failed: {exc}")
         _close_attempt(attempt_id, "error", f"render failed: {exc}")
-        _finish(pub.id, token, {"status": "failed", "last_error_class": "error",
-                                "last_error": f"Không dựng được nội dung / render failed: {exc}"})
+        _finish(
+            pub.id,
+            token,
+            {
+                "status": "failed",
+                "last_error_class": "error",
+                "last_error": f"Không dựng được nội dung / render failed: {exc}",
+            },
+        )
         db.session.commit()
         return "failed"
     db.session.commit()  # durable before the call; no transaction stays open during it
@@ -186,8 +223,16 @@ def deliver(publication_id: int) -> str:
         _close_adapter(adapter)
 
 
-def _publish(pub: Publication, channel: Channel, adapter: Any, post: Any, token: str,
-             attempt_id: int, *, claimed_at: datetime | None = None) -> str:
+def _publish(
+    pub: Publication,
+    channel: Channel,
+    adapter: Any,
+    post: Any,
+    token: str,
+    attempt_id: int,
+    *,
+    claimed_at: datetime | None = None,
+) -> str:
     """The irreversible call, made only while the row is still ours."""
     lease = current_app.config["SETTINGS"].LEASE_SECONDS
     fresh = claimed_at is not None and utcnow() - claimed_at < timedelta(seconds=lease / 3)
@@ -195,8 +240,9 @@ def _publish(pub: Publication, channel: Channel, adapter: Any, post: Any, token:
     if not fresh and not _still_mine(pub.id, token):
         _close_attempt(attempt_id, "lost", "the row moved on before the call (lease ran out)")
         db.session.commit()
-        log.warning("lease lost before the channel call; not posting",
-                    extra={"publication_id": pub.id})
+        log.warning(
+            "lease lost before the channel call; not posting", extra={"publication_id": pub.id}
+        )
         return "lost"
     try:
         result = adapter.publish(post)
@@ -204,32 +250,46 @@ def _publish(pub: Publication, channel: Channel, adapter: Any, post: Any, token:
         return _failed(pub, channel, token, attempt_id, exc)
     except Exception as exc:  # an unexpected error may have happened mid-call
         log.exception("adapter raised an unexpected error", extra={"publication_id": pub.id})
-        return _failed(pub, channel, token, attempt_id,
-                       Unknown(f"unexpected error during the channel call: {exc!r}"))
+        return _failed(
+            pub,
+            channel,
+            token,
+            attempt_id,
+            Unknown(f"unexpected error during the channel call: {exc!r}"),
+        )
     return _published(pub, channel, token, attempt_id, result, "published")
 
 
-def _manual_check(pub: Publication, token: str, attempt_id: int, reason: str,
-                  excerpt: str = "") -> str:
+def _manual_check(
+    pub: Publication, token: str, attempt_id: int, reason: str, excerpt: str = ""
+) -> str:
     """The channel cannot tell whether the earlier call posted: a person must look."""
     _close_attempt(attempt_id, "unknown", reason, excerpt)
-    _finish(pub.id, token, {"status": "unconfirmed", "reconcile": True,
-                            "next_attempt_at": utcnow() + MANUAL_CHECK_DELAY,
-                            "last_error_class": "unknown",
-                            "last_error": f"Cần kiểm tra thủ công trên kênh / check by hand: "
-                                          f"{reason}"})
+    _finish(
+        pub.id,
+        token,
+        {
+            "status": "unconfirmed",
+            "reconcile": True,
+            "next_attempt_at": utcnow() + MANUAL_CHECK_DELAY,
+            "last_error_class": "unknown",
+            "last_error": f"Cần kiểm tra thủ công trên kênh / check by hand: {reason}",
+        },
+    )
     db.session.commit()
     return "unconfirmed"
 
 
-def _reconcile(pub: Publication, channel: Channel, adapter: Any, post: Any, token: str,
-               attempt_id: int) -> str | None:
+def _reconcile(
+    pub: Publication, channel: Channel, adapter: Any, post: Any, token: str, attempt_id: int
+) -> str | None:
     """Ask the channel whether an earlier attempt went through. None means: post now."""
     if adapter.idempotent and not adapter.can_lookup:
         return None  # the receiver dedupes by idempotency key: sending again is safe
     if not adapter.can_lookup:
-        return _manual_check(pub, token, attempt_id,
-                             "cannot look up earlier deliveries on this channel")
+        return _manual_check(
+            pub, token, attempt_id, "cannot look up earlier deliveries on this channel"
+        )
     since = (pub.reconcile_since or pub.created_at) - timedelta(minutes=5)
     if not _still_mine(pub.id, token):
         _close_attempt(attempt_id, "lost", "the row moved on before the lookup (lease ran out)")
@@ -244,8 +304,14 @@ def _reconcile(pub: Publication, channel: Channel, adapter: Any, post: Any, toke
         return _failed(pub, channel, token, attempt_id, exc, reconciling=True)
     except Exception as exc:  # a bug in lookup: ask again later, never post blindly
         log.exception("lookup raised an unexpected error", extra={"publication_id": pub.id})
-        return _failed(pub, channel, token, attempt_id,
-                       Transient(f"unexpected error while looking up: {exc!r}"), reconciling=True)
+        return _failed(
+            pub,
+            channel,
+            token,
+            attempt_id,
+            Transient(f"unexpected error while looking up: {exc!r}"),
+            reconciling=True,
+        )
     if found is not None:
         return _published(pub, channel, token, attempt_id, found, "reconciled_found")
     now = utcnow()
@@ -254,71 +320,124 @@ def _reconcile(pub: Publication, channel: Channel, adapter: Any, post: Any, toke
     # outcome be unknown in turn, _failed or the reaper sets ``reconcile`` again.
     db.session.execute(
         update(Publication)
-        .where(Publication.id == pub.id, Publication.attempt_token == token,
-               Publication.status == "publishing")
+        .where(
+            Publication.id == pub.id,
+            Publication.attempt_token == token,
+            Publication.status == "publishing",
+        )
         .values(reconcile=False, reconcile_since=now, updated_at=now)
     )
-    attempt = Attempt(publication_id=pub.id, number=pub.attempts, action="publish", token=token,
-                      started_at=now, worker=WORKER_NAME)
+    attempt = Attempt(
+        publication_id=pub.id,
+        number=pub.attempts,
+        action="publish",
+        token=token,
+        started_at=now,
+        worker=WORKER_NAME,
+    )
     db.session.add(attempt)
     db.session.commit()
     if pub.expires_at and pub.expires_at <= utcnow():
         _close_attempt(attempt.id, "expired", "deadline passed while reconciling")
-        _finish(pub.id, token, {"status": "expired", "reconcile": False,
-                                "last_error_class": "expired",
-                                "last_error": "Quá hạn trước khi gửi được / deadline passed"})
+        _finish(
+            pub.id,
+            token,
+            {
+                "status": "expired",
+                "reconcile": False,
+                "last_error_class": "expired",
+                "last_error": "Quá hạn trước khi gửi được / deadline passed",
+            },
+        )
         db.session.commit()
         return "expired"
     return _publish(pub, channel, adapter, post, token, attempt.id)
 
 
-def _published(pub: Publication, channel: Channel, token: str, attempt_id: int,
-               result: DeliveryResult, outcome: str) -> str:
+def _published(
+    pub: Publication,
+    channel: Channel,
+    token: str,
+    attempt_id: int,
+    result: DeliveryResult,
+    outcome: str,
+) -> str:
     now = utcnow()
     _close_attempt(attempt_id, outcome, None, result.excerpt)
     done = _finish(
-        pub.id, token,
-        {"status": "published", "published_at": now, "external_id": result.external_id,
-         "external_url": result.external_url, "reconcile": False, "last_error": None,
-         "last_error_class": None},
+        pub.id,
+        token,
+        {
+            "status": "published",
+            "published_at": now,
+            "external_id": result.external_id,
+            "external_url": result.external_url,
+            "reconcile": False,
+            "last_error": None,
+            "last_error_class": None,
+        },
         allow_unconfirmed=True,
     )
     if result.throttle_seconds > 0:
-        pause_channel(db.session, channel.id, result.throttle_seconds,
-                      "Gần chạm giới hạn gọi API; tạm nghỉ / near the rate limit, resting")
+        pause_channel(
+            db.session,
+            channel.id,
+            result.throttle_seconds,
+            "Gần chạm giới hạn gọi API; tạm nghỉ / near the rate limit, resting",
+        )
     db.session.commit()
-    log.info("%s on %s as %s", outcome, channel.slug, result.external_id,
-             extra={"publication_id": pub.id})
+    log.info(
+        "%s on %s as %s",
+        outcome,
+        channel.slug,
+        result.external_id,
+        extra={"publication_id": pub.id},
+    )
     if not done:
         log.warning("outcome arrived after the row moved on", extra={"publication_id": pub.id})
     return outcome
 
 
-def _failed(pub: Publication, channel: Channel, token: str, attempt_id: int, exc: ChannelError,
-            *, reconciling: bool = False) -> str:
+def _failed(
+    pub: Publication,
+    channel: Channel,
+    token: str,
+    attempt_id: int,
+    exc: ChannelError,
+    *,
+    reconciling: bool = False,
+) -> str:
     now = utcnow()
     message = str(exc)
     extra = {"publication_id": pub.id}
     _close_attempt(attempt_id, exc.error_class, message, exc.excerpt)
     values: dict[str, Any] = {"last_error": message, "last_error_class": exc.error_class}
     if isinstance(exc, RateLimited):
-        values.update(status="unconfirmed" if reconciling else "scheduled",
-                      attempts=Publication.attempts - 1,
-                      next_attempt_at=now + timedelta(seconds=exc.retry_after))
+        values.update(
+            status="unconfirmed" if reconciling else "scheduled",
+            attempts=Publication.attempts - 1,
+            next_attempt_at=now + timedelta(seconds=exc.retry_after),
+        )
         pause_channel(db.session, channel.id, exc.retry_after, message)
         outcome = "rate_limited"
     elif isinstance(exc, ChannelBroken):
         flag_channel(db.session, channel.id, message)
-        values.update(status="unconfirmed" if reconciling else "scheduled",
-                      attempts=Publication.attempts - 1, next_attempt_at=now)
+        values.update(
+            status="unconfirmed" if reconciling else "scheduled",
+            attempts=Publication.attempts - 1,
+            next_attempt_at=now,
+        )
         outcome = "held"
     elif isinstance(exc, Permanent):
         values.update(status="failed", reconcile=False)
         outcome = "failed"
     elif isinstance(exc, Unknown) or reconciling:
         # Never post blindly again: the next attempt asks the channel first.
-        values.update(status="unconfirmed", reconcile=True,
-                      next_attempt_at=now + timedelta(seconds=backoff(pub.attempts)))
+        values.update(
+            status="unconfirmed",
+            reconcile=True,
+            next_attempt_at=now + timedelta(seconds=backoff(pub.attempts)),
+        )
         if pub.attempts >= pub.max_attempts * 2:
             values.update(next_attempt_at=now + timedelta(hours=1))
         outcome = "unconfirmed"
@@ -326,12 +445,14 @@ def _failed(pub: Publication, channel: Channel, token: str, attempt_id: int, exc
         assert isinstance(exc, Transient | ChannelError)
         next_at = now + timedelta(seconds=backoff(pub.attempts))
         if pub.attempts >= pub.max_attempts:
-            values.update(status="failed",
-                          last_error=f"Gave up after {pub.attempts} attempts: {message}")
+            values.update(
+                status="failed", last_error=f"Gave up after {pub.attempts} attempts: {message}"
+            )
             outcome = "failed"
         elif pub.expires_at and next_at >= pub.expires_at:
-            values.update(status="expired",
-                          last_error=f"Deadline reached while retrying: {message}")
+            values.update(
+                status="expired", last_error=f"Deadline reached while retrying: {message}"
+            )
             outcome = "expired"
         else:
             values.update(status="scheduled", next_attempt_at=next_at)

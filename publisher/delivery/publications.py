@@ -39,8 +39,9 @@ def release_time(scheduled_at: datetime, release_hour: int) -> datetime:
     return min(release.astimezone(UTC), scheduled_at)
 
 
-def default_deadline(session: Session, item: ContentItem, drive: Drive | None,
-                     scheduled_at: datetime) -> datetime:
+def default_deadline(
+    session: Session, item: ContentItem, drive: Drive | None, scheduled_at: datetime
+) -> datetime:
     """The drive's end, else the campaign's last day, else thirty days after scheduling."""
     if drive is not None:
         return drive.ends_at
@@ -93,12 +94,18 @@ def schedule(
     if item.kind == "poster" and channel.kind == "fanpage":
         version = next(v for v in item.versions if v.id == item.approved_version_id)
         if version.asset_id is None:
-            raise PublicationError("A poster needs an image / áp phích cần có ảnh", 422,
-                                   {"content_id": "poster has no image"})
+            raise PublicationError(
+                "A poster needs an image / áp phích cần có ảnh",
+                422,
+                {"content_id": "poster has no image"},
+            )
     expires = expires_at or default_deadline(session, item, drive, scheduled_at)
     if expires <= scheduled_at:
-        raise PublicationError("expires_at must be after scheduled_at", 422,
-                               {"expires_at": "must be after scheduled_at"})
+        raise PublicationError(
+            "expires_at must be after scheduled_at",
+            422,
+            {"expires_at": "must be after scheduled_at"},
+        )
     due = scheduled_at
     if channel.kind == "loudspeaker":
         due = release_time(scheduled_at, release_hour)

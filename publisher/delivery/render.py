@@ -58,8 +58,12 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         if asset is not None:
             media = (
                 MediaFile(
-                    filename=asset.filename, mime=asset.mime, data=asset.data,
-                    url=f"{base}/media/{asset.id}", width=asset.width, height=asset.height,
+                    filename=asset.filename,
+                    mime=asset.mime,
+                    data=asset.data,
+                    url=f"{base}/media/{asset.id}",
+                    width=asset.width,
+                    height=asset.height,
                 ),
             )
     if pub.channel.kind == "fanpage":
@@ -137,8 +141,9 @@ def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
 
 def _converted(item: MediaFile, name: str, mime: str, data: bytes, image: Image.Image) -> MediaFile:
     # The public URL still serves the original file, so it does not describe these bytes.
-    return replace(item, filename=name, mime=mime, data=data, url=None,
-                   width=image.width, height=image.height)
+    return replace(
+        item, filename=name, mime=mime, data=data, url=None, width=image.width, height=image.height
+    )
 
 
 def reading_text_for(pub: Publication, text: str) -> str:

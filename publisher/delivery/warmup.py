@@ -36,25 +36,35 @@ def warm_statement_cache(app: Flask) -> bool:
         registry = app.extensions["db"]["session"]
         connection = db.engine.connect()
         outer = connection.begin()
-        session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                          expire_on_commit=False)
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
         registry.registry.set(session)
         try:
             tag = secrets.token_hex(4)
             author = create_user(session, f"warmup-author-{tag}", "editor")
             reviewer = create_user(session, f"warmup-reviewer-{tag}", "approver")
-            item = create_content(session, kind="script", title="Khởi động", body="Khởi động.",
-                                  author_id=author.id)
+            item = create_content(
+                session, kind="script", title="Khởi động", body="Khởi động.", author_id=author.id
+            )
             submit(item, author.id)
             approve(session, item, reviewer.id)
             channel = create_channel(
-                session, kind="loudspeaker", slug=f"warmup-{tag}", name="Khởi động",
+                session,
+                kind="loudspeaker",
+                slug=f"warmup-{tag}",
+                name="Khởi động",
                 settings={"commune_codes": ["00000"]},
                 secret_key=app.config["SETTINGS"].SECRET_KEY,
             )
             now = utcnow()
-            pub = schedule(session, content_id=item.id, channel_id=channel.id,
-                           scheduled_at=now, expires_at=now + timedelta(hours=1))
+            pub = schedule(
+                session,
+                content_id=item.id,
+                channel_id=channel.id,
+                scheduled_at=now,
+                expires_at=now + timedelta(hours=1),
+            )
             pub.status = "queued"
             session.flush()
             outcome = deliver(pub.id)

@@ -41,7 +41,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver._handle(self, body)
 
@@ -78,14 +78,18 @@ class Receiver:
     def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         key = handler.headers.get("Idempotency-Key", "")
         stamp = handler.headers.get("X-Publisher-Timestamp", "")
-        expected = "sha256=" + hmac.new(self.secret.encode(), stamp.encode() + b"." + body,
-                                        hashlib.sha256).hexdigest()
+        expected = (
+            "sha256="
+            + hmac.new(
+                self.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256
+            ).hexdigest()
+        )
         with self.lock:
             signed = hmac.compare_digest(expected, handler.headers.get("X-Publisher-Signature", ""))
             if not signed:
                 self.bad_signatures += 1
             self.requests.append({"key": key, "body": json.loads(body or b"{}"), "signed": signed})
-            status, text = (self.plan.answers.pop(0) if self.plan.answers else (200, ""))
+            status, text = self.plan.answers.pop(0) if self.plan.answers else (200, "")
             delay = 0.0
             if self.plan.delay_times > 0:
                 delay = self.plan.delay

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.checks import positive_data_acceptance
 
 from tests.conftest import app_config, migrate_and_seed_communes
 
@@ -46,18 +46,23 @@ def test_api_conforms_to_its_document(api_schema, api_app):
         operation = result.ok()
         operations += 1
 
-        @given(case=st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-                              operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)))
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def check(case) -> None:  # noqa: ANN001
+        @given(
+            case=st.one_of(
+                operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+                operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+            )
+        )
+        @settings(
+            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def check(case) -> None:
             # Schema-valid bodies may still name rows that do not exist (an unknown commune,
             # content that is not approved): those are refused with 422/409 on purpose.
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         try:
             check()
-        except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
+        except Exception as exc:
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
     assert operations >= 20
     assert not failures, "\n\n".join(failures)

@@ -22,11 +22,19 @@ def upload(client, headers, data: bytes, name: str = "poster.png"):
     # Built by hand: Werkzeug's test builder spools large bodies to a file it never closes.
     boundary = "publisher-test-boundary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return client.post("/api/v1/assets", data=body, headers=headers,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return client.post(
+        "/api/v1/assets",
+        data=body,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def asset_count(db) -> int:
@@ -97,12 +105,20 @@ def test_bad_uploads_are_refused_and_leave_nothing(client, db, make_user):
 
 def huge_png(width: int, height: int) -> bytes:
     """A tiny file that claims a huge canvas: the decompression-bomb shape."""
+
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(payload))
+            + kind
+            + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * (width + 1) * 16)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
 
 
 def test_twenty_thousand_square_image_is_refused(client, db, make_user):
@@ -127,7 +143,8 @@ def test_too_many_bytes_is_refused(app, client, db, make_user):
 def test_missing_file_field_and_roles(client, make_user):
     _, editor = make_user("editor")
     _, operator = make_user("operator")
-    missing = client.post("/api/v1/assets", data={}, headers=editor,
-                          content_type="multipart/form-data")
+    missing = client.post(
+        "/api/v1/assets", data={}, headers=editor, content_type="multipart/form-data"
+    )
     assert missing.status_code == 422
     assert upload(client, operator, image_bytes()).status_code == 403

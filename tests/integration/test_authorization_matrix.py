@@ -29,8 +29,13 @@ def call(client, op, headers):
     if op.method == "GET":
         return client.get(path, headers=headers)
     if op.body_kind == "multipart":
-        return client.open(path, method=op.method, headers=headers,
-                           content_type="multipart/form-data; boundary=x", data=b"--x--\r\n")
+        return client.open(
+            path,
+            method=op.method,
+            headers=headers,
+            content_type="multipart/form-data; boundary=x",
+            data=b"--x--\r\n",
+        )
     return client.open(path, method=op.method, json={}, headers=headers)
 
 

@@ -16,27 +16,55 @@ from tests.services import cli_env, free_port, start_cli, stop_process
 
 def test_users_create_with_password_on_stdin(app, db):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "lan", "--role", "editor",
-                                 "--password-stdin"], input="mat-khau-dai-du\n")
+    result = runner.invoke(
+        args=["users", "create", "lan", "--role", "editor", "--password-stdin"],
+        input="mat-khau-dai-du\n",
+    )
     assert result.exit_code == 0, result.output
     assert "created user lan (editor)" in result.output
     user = db.scalar(select(User).where(User.username == "lan"))
     assert user.password_hash and "mat-khau" not in user.password_hash
-    again = runner.invoke(args=["users", "create", "lan", "--role", "editor",
-                                "--password-stdin"], input="mat-khau-dai-du\n")
+    again = runner.invoke(
+        args=["users", "create", "lan", "--role", "editor", "--password-stdin"],
+        input="mat-khau-dai-du\n",
+    )
     assert again.exit_code != 0 and "already exists" in again.output
 
 
 def test_operator_needs_a_real_commune(app):
     runner = app.test_cli_runner()
-    missing = runner.invoke(args=["users", "create", "op", "--role", "operator",
-                                  "--password-stdin"], input="mat-khau-dai-du\n")
+    missing = runner.invoke(
+        args=["users", "create", "op", "--role", "operator", "--password-stdin"],
+        input="mat-khau-dai-du\n",
+    )
     assert missing.exit_code != 0 and "commune" in missing.output
-    unknown = runner.invoke(args=["users", "create", "op", "--role", "operator", "--commune",
-                                  "99999", "--password-stdin"], input="mat-khau-dai-du\n")
+    unknown = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "op",
+            "--role",
+            "operator",
+            "--commune",
+            "99999",
+            "--password-stdin",
+        ],
+        input="mat-khau-dai-du\n",
+    )
     assert unknown.exit_code != 0 and "99999" in unknown.output
-    ok = runner.invoke(args=["users", "create", "op", "--role", "operator", "--commune", "03408",
-                             "--password-stdin"], input="mat-khau-dai-du\n")
+    ok = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "op",
+            "--role",
+            "operator",
+            "--commune",
+            "03408",
+            "--password-stdin",
+        ],
+        input="mat-khau-dai-du\n",
+    )
     assert ok.exit_code == 0, ok.output
 
 
@@ -47,13 +75,17 @@ def test_token_is_printed_once_and_stored_hashed(app, db, client):
     token = re.search(r"pub_[A-Za-z0-9_\-]+", result.output).group(0)
     stored = db.scalar(select(ApiToken))
     assert stored.token_hash != token and token not in stored.token_hash
-    assert client.get("/api/v1/content", headers={"Authorization": f"Bearer {token}"}
-                      ).status_code == 200
+    assert (
+        client.get("/api/v1/content", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
 
 
 def counts(db) -> dict[str, int]:
-    return {model.__name__: db.scalar(select(func.count()).select_from(model))
-            for model in (User, Channel, ContentItem, Campaign, Drive, Publication)}
+    return {
+        model.__name__: db.scalar(select(func.count()).select_from(model))
+        for model in (User, Channel, ContentItem, Campaign, Drive, Publication)
+    }
 
 
 def test_seed_demo_twice_adds_nothing(app, db):
@@ -67,20 +99,32 @@ def test_seed_demo_twice_adds_nothing(app, db):
     assert second.exit_code == 0, second.output
     db.expire_all()
     assert counts(db) == after_first
-    articles = db.scalar(select(func.count()).select_from(ContentItem).where(
-        ContentItem.kind == "article", ContentItem.is_template.is_(False)))
-    posters = db.scalar(select(func.count()).select_from(ContentItem).where(
-        ContentItem.kind == "poster", ContentItem.is_template.is_(False)))
-    scripts = db.scalar(select(func.count()).select_from(ContentItem).where(
-        ContentItem.kind == "script", ContentItem.is_template.is_(False)))
+    articles = db.scalar(
+        select(func.count())
+        .select_from(ContentItem)
+        .where(ContentItem.kind == "article", ContentItem.is_template.is_(False))
+    )
+    posters = db.scalar(
+        select(func.count())
+        .select_from(ContentItem)
+        .where(ContentItem.kind == "poster", ContentItem.is_template.is_(False))
+    )
+    scripts = db.scalar(
+        select(func.count())
+        .select_from(ContentItem)
+        .where(ContentItem.kind == "script", ContentItem.is_template.is_(False))
+    )
     assert articles >= 6 and posters >= 2 and scripts >= 4
 
 
 def test_embedded_serve_says_so_and_delivers(tmp_path):
     from tests.fakes.receiver import Receiver
 
-    env = cli_env(SECRET_KEY="embedded-test-secret-0123456789", INSTANCE_PATH=str(tmp_path),
-                  DISPATCH_TICK_SECONDS="0.5")
+    env = cli_env(
+        SECRET_KEY="embedded-test-secret-0123456789",
+        INSTANCE_PATH=str(tmp_path),
+        DISPATCH_TICK_SECONDS="0.5",
+    )
     port = free_port()
     log = tmp_path / "serve.log"
     for args in (["db", "upgrade"], ["seed"]):
@@ -103,22 +147,42 @@ def test_embedded_serve_says_so_and_delivers(tmp_path):
         assert "embedded mode" in log.read_text()
         with Receiver() as receiver, requests.Session() as http:
             http.headers["Authorization"] = f"Bearer {token}"
-            process = start_cli(["tokens", "create", "approver-cli", "--role", "approver"], env,
-                                token_log)
+            process = start_cli(
+                ["tokens", "create", "approver-cli", "--role", "approver"], env, token_log
+            )
             assert process.wait(60) == 0
             approver = re.findall(r"pub_[A-Za-z0-9_\-]+", token_log.read_text())[-1]
-            item = http.post(base + "/api/v1/content", json={
-                "kind": "article", "title": "Hiến máu", "body": "Xin chào"}).json()
+            item = http.post(
+                base + "/api/v1/content",
+                json={"kind": "article", "title": "Hiến máu", "body": "Xin chào"},
+            ).json()
             http.post(f"{base}/api/v1/content/{item['id']}/submit")
-            assert requests.post(f"{base}/api/v1/content/{item['id']}/approve", timeout=10,
-                                 headers={"Authorization": f"Bearer {approver}"}).status_code == 200
-            channel = http.post(base + "/api/v1/channels", json={
-                "kind": "webhook", "slug": "doi-tac", "name": "Đối tác",
-                "settings": {"url": receiver.url, "secret": "receiver-secret-0123456789"}}).json()
-            pub = http.post(base + "/api/v1/publications", json={
-                "content_id": item["id"], "channel_id": channel["id"],
-                "scheduled_at": "2020-01-01T00:00:00+07:00",
-                "expires_at": "2099-01-01T00:00:00+07:00"}).json()
+            assert (
+                requests.post(
+                    f"{base}/api/v1/content/{item['id']}/approve",
+                    timeout=10,
+                    headers={"Authorization": f"Bearer {approver}"},
+                ).status_code
+                == 200
+            )
+            channel = http.post(
+                base + "/api/v1/channels",
+                json={
+                    "kind": "webhook",
+                    "slug": "doi-tac",
+                    "name": "Đối tác",
+                    "settings": {"url": receiver.url, "secret": "receiver-secret-0123456789"},
+                },
+            ).json()
+            pub = http.post(
+                base + "/api/v1/publications",
+                json={
+                    "content_id": item["id"],
+                    "channel_id": channel["id"],
+                    "scheduled_at": "2020-01-01T00:00:00+07:00",
+                    "expires_at": "2099-01-01T00:00:00+07:00",
+                },
+            ).json()
             deadline = time.monotonic() + 30
             status = None
             while time.monotonic() < deadline:

@@ -68,8 +68,9 @@ def test_validation_errors_are_specific_and_write_nothing(client, db, make_user)
 
 def test_malformed_json_and_wrong_content_type(client, make_user):
     _, editor = make_user("editor")
-    bad = client.post("/api/v1/content", data="{not json", headers={**editor,
-                      "Content-Type": "application/json"})
+    bad = client.post(
+        "/api/v1/content", data="{not json", headers={**editor, "Content-Type": "application/json"}
+    )
     assert bad.status_code == 400
     assert bad.mimetype == "application/problem+json"
     form = client.post("/api/v1/content", data={"kind": "article"}, headers=editor)
@@ -79,8 +80,9 @@ def test_malformed_json_and_wrong_content_type(client, make_user):
 def test_ten_megabyte_body_is_refused(app, client, db, make_user):
     _, editor = make_user("editor")
     huge = json.dumps({"kind": "article", "title": "x", "body": "a" * (13 * 1024 * 1024)})
-    response = client.post("/api/v1/content", data=huge, headers={**editor,
-                           "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/content", data=huge, headers={**editor, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
     assert count_items(db) == 0
@@ -97,14 +99,18 @@ def test_unknown_id_and_missing_auth(client, make_user):
 
 
 def test_workflow_and_self_approval_refused(client, make_user):
-    editor_id, editor = make_user("editor")
-    approver_id, approver = make_user("approver")
+    _, editor = make_user("editor")
+    _, approver = make_user("approver")
     item = create(client, editor).get_json()
     assert client.post(f"/api/v1/content/{item['id']}/approve", headers=approver).status_code == 409
     submitted = client.post(f"/api/v1/content/{item['id']}/submit", headers=editor).get_json()
     assert submitted["status"] == "in_review"
-    assert client.patch(f"/api/v1/content/{item['id']}", json={"title": "Sửa"},
-                        headers=editor).status_code == 409
+    assert (
+        client.patch(
+            f"/api/v1/content/{item['id']}", json={"title": "Sửa"}, headers=editor
+        ).status_code
+        == 409
+    )
     assert client.post(f"/api/v1/content/{item['id']}/approve", headers=editor).status_code == 403
     approved = client.post(f"/api/v1/content/{item['id']}/approve", headers=approver).get_json()
     assert approved["status"] == "approved"
@@ -129,12 +135,16 @@ def test_editing_approved_content_makes_a_new_draft_and_keeps_the_approved(clien
     item = create(client, editor).get_json()
     client.post(f"/api/v1/content/{item['id']}/submit", headers=editor)
     first = client.post(f"/api/v1/content/{item['id']}/approve", headers=approver).get_json()
-    edited = client.patch(f"/api/v1/content/{item['id']}", json={"title": "Bản sửa"},
-                          headers=editor).get_json()
+    edited = client.patch(
+        f"/api/v1/content/{item['id']}", json={"title": "Bản sửa"}, headers=editor
+    ).get_json()
     assert edited["version"] == 2 and edited["status"] == "draft"
     assert edited["approved_version"] == 1
-    versions = db.scalars(select(ContentVersion).where(ContentVersion.content_id == item["id"])
-                          .order_by(ContentVersion.number)).all()
+    versions = db.scalars(
+        select(ContentVersion)
+        .where(ContentVersion.content_id == item["id"])
+        .order_by(ContentVersion.number)
+    ).all()
     assert versions[0].title == "Hiến máu tình nguyện"
     assert versions[0].status == "approved"
     assert versions[0].content_hash == first["content_hash"]
@@ -146,8 +156,9 @@ def test_rejection_keeps_the_note(client, make_user):
     _, approver = make_user("approver")
     item = create(client, editor).get_json()
     client.post(f"/api/v1/content/{item['id']}/submit", headers=editor)
-    rejected = client.post(f"/api/v1/content/{item['id']}/reject", json={"note": "Sai số liệu"},
-                           headers=approver).get_json()
+    rejected = client.post(
+        f"/api/v1/content/{item['id']}/reject", json={"note": "Sai số liệu"}, headers=approver
+    ).get_json()
     assert rejected["status"] == "rejected"
     assert rejected["review_note"] == "Sai số liệu"
     again = client.patch(f"/api/v1/content/{item['id']}", json={"body": "Đã sửa"}, headers=editor)

@@ -91,8 +91,13 @@ def test_client_error_fails_with_the_reason(app, db, receiver):
 def test_expired_publication_is_never_sent(app, db, receiver):
     item = approved_content(db)
     now = utcnow()
-    pub = due_publication(db, item, webhook_channel(db, receiver.url),
-                          at=now - timedelta(hours=2), expires_at=now - timedelta(minutes=1))
+    pub = due_publication(
+        db,
+        item,
+        webhook_channel(db, receiver.url),
+        at=now - timedelta(hours=2),
+        expires_at=now - timedelta(minutes=1),
+    )
     db.commit()
     run_pipeline(app)
     db.expire_all()

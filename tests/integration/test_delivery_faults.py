@@ -56,11 +56,23 @@ def world(postgres_url, private_redis, tmp_path):
     migrate_and_seed_communes(postgres_url)
     prefix = f"faults-{secrets.token_hex(3)}"
     secret = "fault-test-secret-key-0123456789"
-    config = app_config(postgres_url, tmp_path, REDIS_URL=private_redis.url, QUEUE_PREFIX=prefix,
-                        SECRET_KEY=secret, **FAST)
+    config = app_config(
+        postgres_url,
+        tmp_path,
+        REDIS_URL=private_redis.url,
+        QUEUE_PREFIX=prefix,
+        SECRET_KEY=secret,
+        **FAST,
+    )
     app = create_app(config)
-    env = cli_env(DATABASE_URL=postgres_url, REDIS_URL=private_redis.url, QUEUE_PREFIX=prefix,
-                  SECRET_KEY=secret, PUBLIC_BASE_URL="http://publisher.test", **FAST)
+    env = cli_env(
+        DATABASE_URL=postgres_url,
+        REDIS_URL=private_redis.url,
+        QUEUE_PREFIX=prefix,
+        SECRET_KEY=secret,
+        PUBLIC_BASE_URL="http://publisher.test",
+        **FAST,
+    )
     processes = []
 
     def spawn(*args: str):
@@ -129,16 +141,20 @@ def test_worker_killed_mid_delivery_is_delivered_exactly_once(world, receiver):
     time.sleep(float(FAST["LEASE_SECONDS"]) + 0.5)
     dispatch(app)  # reaps the lease: unconfirmed, then claims it again for reconciliation
     spawn("worker")
-    wait_for(lambda: statuses(app) == {"published": 1}, 30,
-             f"publication {pub_id} to be published\n{logs(tmp_path)}")
+    wait_for(
+        lambda: statuses(app) == {"published": 1},
+        30,
+        f"publication {pub_id} to be published\n{logs(tmp_path)}",
+    )
     # The resend carries the same Idempotency-Key: the receiver counts one delivery.
     assert receiver.delivered_keys() == {receiver.requests[0]["key"]}
     assert all(r["key"] == receiver.requests[0]["key"] for r in receiver.requests)
     assert receiver.bad_signatures == 0
 
 
-@pytest.mark.parametrize("worker_args", [["worker"], ["worker", "--no-fork"]],
-                         ids=["forking", "in-process"])
+@pytest.mark.parametrize(
+    "worker_args", [["worker"], ["worker", "--no-fork"]], ids=["forking", "in-process"]
+)
 def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis, worker_args):
     app, spawn, tmp_path = world
     ids = make_publications(app, receiver, 30)
@@ -148,8 +164,11 @@ def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis
     time.sleep(float(FAST["VANISHED_JOB_SECONDS"]) + 0.2)
     spawn("dispatch")
     spawn(*worker_args)
-    wait_for(lambda: statuses(app) == {"published": 30}, 60,
-             f"all {len(ids)} publications to be published\n{logs(tmp_path)}")
+    wait_for(
+        lambda: statuses(app) == {"published": 30},
+        60,
+        f"all {len(ids)} publications to be published\n{logs(tmp_path)}",
+    )
     assert len(receiver.requests) == 30
     assert len(receiver.delivered_keys()) == 30
 
@@ -173,8 +192,12 @@ def test_three_dispatchers_three_workers_500_publications_each_once(world, recei
         spawn("dispatch")
     for _ in range(3):
         spawn("worker")
-    wait_for(lambda: statuses(app) == {"published": 500}, 240,
-             f"500 publications to be published\n{logs(tmp_path)}", step=0.5)
+    wait_for(
+        lambda: statuses(app) == {"published": 500},
+        240,
+        f"500 publications to be published\n{logs(tmp_path)}",
+        step=0.5,
+    )
     assert len(receiver.requests) == 500
     assert len(receiver.delivered_keys()) == 500
     assert receiver.bad_signatures == 0

@@ -329,9 +329,14 @@ def test_feed_items_setting_applies_when_the_channel_sets_no_limit(database_url,
     app = create_app(app_config(database_url, tmp_path, FEED_ITEMS=3))
     try:
         with app.app_context():
-            channel = create_channel(db.session, kind="rss", slug="cong-tinh", name="Cổng tỉnh",
-                                     settings={"title": "Tin hiến máu"},
-                                     secret_key=app.config["SETTINGS"].SECRET_KEY)
+            channel = create_channel(
+                db.session,
+                kind="rss",
+                slug="cong-tinh",
+                name="Cổng tỉnh",
+                settings={"title": "Tin hiến máu"},
+                secret_key=app.config["SETTINGS"].SECRET_KEY,
+            )
             for n in range(5):
                 item = approved_content(db.session, title=f"Bài {n}")
                 pub = due_publication(db.session, item, channel)
