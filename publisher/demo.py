@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content_library.assets import process_image
+from content_library.assets import store_image
 from content_library.db import utcnow
 from content_library.models import Asset, Campaign, Commune, ContentItem, Drive
 from content_library.services import approve, create_content, submit
@@ -145,24 +145,14 @@ def _poster_asset(session: Session, spec: dict[str, Any], owner: User) -> Asset:
         spec.get("accent", "#ffffff"),
     )
     settings = current_app.config["SETTINGS"]
-    image = process_image(
-        data, max_bytes=settings.ASSET_MAX_BYTES, max_pixels=settings.ASSET_MAX_PIXELS
+    asset, _created = store_image(
+        session,
+        data,
+        f"{spec['key']}.png",
+        created_by=owner.id,
+        max_bytes=settings.ASSET_MAX_BYTES,
+        max_pixels=settings.ASSET_MAX_PIXELS,
     )
-    asset = session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
-    if asset is None:
-        asset = Asset(
-            sha256=image.sha256,
-            mime=image.mime,
-            filename=f"{spec['key']}.png",
-            width=image.width,
-            height=image.height,
-            bytes=len(image.data),
-            data=image.data,
-            thumbnail=image.thumbnail,
-            created_by=owner.id,
-        )
-        session.add(asset)
-        session.flush()
     return asset
 
 

@@ -16,6 +16,7 @@ from publisher.api.framework import (
     paginate,
     parse_datetime,
 )
+from publisher.api.schemas import PUB_STATUS
 from publisher.db import db
 from publisher.delivery.channels import (
     ChannelInvalid,
@@ -259,23 +260,7 @@ def create_publication(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return serialise_publication(pub), 201
 
 
-STATUS_QUERY = {
-    "name": "status",
-    "in": "query",
-    "schema": {
-        "type": "string",
-        "enum": [
-            "scheduled",
-            "queued",
-            "publishing",
-            "published",
-            "failed",
-            "cancelled",
-            "expired",
-            "unconfirmed",
-        ],
-    },
-}
+STATUS_QUERY = {"name": "status", "in": "query", "schema": PUB_STATUS}
 
 
 @endpoint(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from publisher.api.framework import schema
+from publisher.delivery.models import PUBLICATION_STATUSES
 
 DT = {"type": "string", "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
@@ -337,19 +338,7 @@ schema(
         },
     },
 )
-PUB_STATUS = {
-    "type": "string",
-    "enum": [
-        "scheduled",
-        "queued",
-        "publishing",
-        "published",
-        "failed",
-        "cancelled",
-        "expired",
-        "unconfirmed",
-    ],
-}
+PUB_STATUS = {"type": "string", "enum": list(PUBLICATION_STATUSES)}
 schema(
     "PublicationCreate",
     {
