@@ -325,6 +325,8 @@ class PortalRssAdapter(Adapter):
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Check the schema, then the range of ``items_limit`` (unset: FEED_ITEMS decides)."""
+        if not isinstance(settings, Mapping):
+            raise SettingsInvalid({"settings": "must be an object"})
         # Run every check before raising, so the form can show all problems at once.
         try:
             cleaned = super().validate_settings(settings)

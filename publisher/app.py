@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,12 +71,9 @@ def _register_blueprints(app: Flask) -> None:
     from publisher.planning.calendar import calendar
 
     app.register_blueprint(calendar)
-    try:
-        from publisher.ui import init_ui
-    except ImportError:
-        logging.getLogger(__name__).debug("no UI package")
-    else:
-        init_ui(app)
+    from publisher.ui import init_ui
+
+    init_ui(app)
 
 
 def _load_principal() -> None:

@@ -1,8 +1,9 @@
-"""Campaign planning, the pure part: playbooks, templates, recurrence, channel rules.
+"""Campaign planning: playbooks, templates, recurrence, channel rules, and the planner.
 
-Nothing in this package touches Flask or the database (``models.py`` aside,
-which only declares the table playbooks are stored in and is not imported
-here). Inputs and outputs are dataclasses; times are aware and returned in UTC.
+The names exported here are the pure layer: no Flask, no database; dataclasses in and
+out; times aware and returned in UTC. The modules that apply a plan to the database
+(``service``, ``follow``, ``seeding``, ``drives_csv``, ``calendar``, ``models``) are
+imported by their callers, not from here.
 """
 
 from publisher.planning.errors import (
