@@ -46,20 +46,32 @@ def make(kind: str, port: int | None = None) -> Adapter:
     if kind == "webhook":
         settings["url"] = closed + "/hook"
     config = ChannelConfig(
-        channel_id=1, slug=f"{kind}-1", name=kind, settings=settings,
-        options={"graph_url": closed, "graph_version": "v25.0", "timeout": 2,
-                 "connect_timeout": 1, "public_base_url": "http://publisher.test"},
+        channel_id=1,
+        slug=f"{kind}-1",
+        name=kind,
+        settings=settings,
+        options={
+            "graph_url": closed,
+            "graph_version": "v25.0",
+            "timeout": 2,
+            "connect_timeout": 1,
+            "public_base_url": "http://publisher.test",
+        },
     )
     return adapter_class(kind)(config)
 
 
 def post() -> RenderedPost:
     return RenderedPost(
-        publication_id=7, idempotency_key="pub-7-abc", title="Hiến máu tình nguyện",
+        publication_id=7,
+        idempotency_key="pub-7-abc",
+        title="Hiến máu tình nguyện",
         text="Ngày 20/12/2024 lúc 7h30 tại Hội trường UBND phường Tân Phong.",
-        html="<p>Ngày 20/12/2024</p>", summary="Ngày hội hiến máu",
+        html="<p>Ngày 20/12/2024</p>",
+        summary="Ngày hội hiến máu",
         link="http://publisher.test/articles/7-hien-mau",
-        scheduled_at=datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(days=1),
+        scheduled_at=datetime.now(UTC),
+        expires_at=datetime.now(UTC) + timedelta(days=1),
         extra={"guid": "tag:publisher.test,2025:content-7", "reading_text": "ngày hai mươi"},
     )
 
@@ -141,6 +153,5 @@ def test_adapters_import_no_flask_and_no_database(kind):
         "bad = sorted(m for m in ('flask', 'sqlalchemy', 'publisher', 'content_library') "
         "if m in sys.modules); print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
