@@ -14,12 +14,12 @@ class AppContextWorker(Worker):
 
     app: Any = None
 
-    def perform_job(self, job: Any, queue: Any) -> bool:
+    def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
         after_fork = self.app.extensions.get("after_fork")
         if after_fork is not None:
             after_fork()
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class AppContextSimpleWorker(SimpleWorker):
@@ -32,9 +32,9 @@ class AppContextSimpleWorker(SimpleWorker):
 
     app: Any = None
 
-    def perform_job(self, job: Any, queue: Any) -> bool:
+    def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class EmbeddedWorker(SimpleWorker):
@@ -48,9 +48,9 @@ class EmbeddedWorker(SimpleWorker):
         # Signals belong to the main thread (the web server); this worker stops by event.
         pass
 
-    def perform_job(self, job: Any, queue: Any) -> bool:
+    def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 def run_embedded_worker(
