@@ -110,6 +110,12 @@ def _load_principal() -> None:
         user = db.session.get(User, user_id)
         if user is not None and user.active and session.get("auth_v") == _auth_version(user):
             g.user = user
+            if request.path.startswith("/api/"):
+                # A browser session may call the API too, but a write must carry the
+                # session's CSRF token (X-CSRF-Token): the cookie alone proves nothing.
+                from publisher.security import check_csrf
+
+                check_csrf()
 
 
 def _auth_version(user: Any) -> str:

@@ -250,3 +250,24 @@ def test_a_crash_shows_a_vietnamese_page_and_is_logged(app, monkeypatch, caplog)
     assert "Lỗi hệ thống" in page and "boom" not in page
     assert "unhandled error in a UI page" in caplog.text
     assert person.get("/content").status_code == 200  # the session and database go on
+
+
+def test_api_writes_with_a_session_cookie_need_the_csrf_header(app, client, db):
+    from publisher.app import _auth_version
+    from publisher.auth.services import create_user
+
+    user = create_user(db, "session-editor", "editor", password="mat-khau-dai-du")
+    db.commit()
+    with client.session_transaction() as sess:
+        sess["user_id"] = user.id
+        sess["auth_v"] = _auth_version(user)
+        sess["_csrf"] = "token-of-this-session"
+    body = {"kind": "article", "title": "Tiêu đề", "body": "Nội dung"}
+    assert client.get("/api/v1/content").status_code == 200
+    refused = client.post("/api/v1/content", json=body)
+    assert refused.status_code == 400
+    assert refused.mimetype == "application/problem+json"
+    accepted = client.post(
+        "/api/v1/content", json=body, headers={"X-CSRF-Token": "token-of-this-session"}
+    )
+    assert accepted.status_code == 201
