@@ -70,8 +70,9 @@ def seed_demo(
     users = _users(session, summary, echo)
     channels = _channels(session, summary)
     items = _content(session, users, summary, echo)
-    campaign, drives = _campaign_and_drives(session, today, summary)
-    _schedule(session, today, items, channels, drives, campaign, summary)
+    campaign = _campaign_and_drives(session, today, summary)
+    _schedule(session, today, items, channels, summary)
+    _plan_drives(session, campaign, summary, echo)
     _confirmations(session, today, users)
     session.flush()
     return summary.as_dict()
@@ -194,9 +195,7 @@ def _content(
     return items
 
 
-def _campaign_and_drives(
-    session: Session, today: date, summary: DemoSummary
-) -> tuple[Campaign, list[Drive]]:
+def _campaign_and_drives(session: Session, today: date, summary: DemoSummary) -> Campaign:
     slug = "hien-mau-mua-dong-demo"
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
@@ -210,18 +209,17 @@ def _campaign_and_drives(
         session.add(campaign)
         session.flush()
     plan = [
-        ("DEMO-1", 3, "03408", "Hội trường UBND phường Tân Phong", 300),
-        ("DEMO-2", 8, "03390", "Trạm Y tế xã Bình Lư", 150),
-        ("DEMO-3", 15, "03595", "Nhà văn hóa xã Than Uyên", 250),
+        ("DEMO-1", 3, "03408", "phường Tân Phong", "Hội trường UBND phường Tân Phong", 300),
+        ("DEMO-2", 8, "03390", "xã Bình Lư", "Trạm Y tế xã Bình Lư", 150),
+        ("DEMO-3", 15, "03595", "xã Than Uyên", "Nhà văn hóa xã Than Uyên", 250),
     ]
-    drives = []
-    for ref, offset, code, place, target in plan:
+    for ref, offset, code, where, place, target in plan:
         drive = session.scalar(select(Drive).where(Drive.external_ref == ref))
         if drive is None:
             day = today + timedelta(days=offset)
             drive = Drive(
                 campaign_id=campaign.id,
-                name=f"Ngày hội hiến máu tình nguyện ({ref})",
+                name=f"Ngày hội hiến máu tình nguyện {where}",
                 starts_at=local(day, 7, 0),
                 ends_at=local(day, 11, 30),
                 location=place,
@@ -233,9 +231,8 @@ def _campaign_and_drives(
             )
             session.add(drive)
             summary.drives += 1
-        drives.append(drive)
     session.flush()
-    return campaign, drives
+    return campaign
 
 
 def _schedule(
@@ -243,8 +240,6 @@ def _schedule(
     today: date,
     items: dict[str, ContentItem],
     channels: dict[str, Channel],
-    drives: list[Drive],
-    campaign: Campaign,
     summary: DemoSummary,
 ) -> None:
     articles = [i for i in items.values() if i.kind == "article"]
@@ -262,8 +257,10 @@ def _schedule(
         when = local(today + timedelta(days=n + 1), 9, 0)
         _planned(session, f"demo:rss-next:{n}", item, rss, when, summary)
         _planned(session, f"demo:page-next:{n}", item, page, when, summary)
-    # Loudspeakers: scripts for this evening and the next mornings and evenings.
+    # Loudspeakers: today's two sessions and the next days'. A session already past was
+    # aired (recorded as history); the rest are released into bulletins by the dispatcher.
     slots = [
+        (0, "morning", 6, 0),
         (0, "evening", 17, 30),
         (1, "morning", 6, 0),
         (1, "evening", 17, 30),
@@ -272,10 +269,9 @@ def _schedule(
     for n, (offset, slot, hour, minute) in enumerate(slots):
         item = scripts[n % len(scripts)]
         when = local(today + timedelta(days=offset), hour, minute)
-        if when <= now:
-            when = local(today + timedelta(days=offset + 1), hour, minute)
-        priority = "priority" if n == 1 else "normal"
-        _planned(
+        priority = "priority" if n == 2 else "normal"
+        record = _history if when <= now else _planned
+        record(
             session,
             f"demo:loa:{n}",
             item,
@@ -285,7 +281,6 @@ def _schedule(
             slot=slot,
             priority=priority,
             repeats=2,
-            campaign=campaign,
         )
     # Yesterday's aired bulletin, so the confirmation report has something to show.
     for n, item in enumerate(scripts[:2]):
@@ -299,11 +294,31 @@ def _schedule(
             summary,
             slot="morning" if n == 0 else "evening",
         )
-    del drives
 
 
 def _exists(session: Session, key: str) -> bool:
     return session.scalar(select(Publication.id).where(Publication.plan_key == key)) is not None
+
+
+def _plan_drives(
+    session: Session, campaign: Campaign, summary: DemoSummary, echo: Callable[[str], None]
+) -> None:
+    """The demo drives planned with the default playbook, as an editor would in one step."""
+    from publisher.planning.models import PlaybookRecord
+    from publisher.planning.service import plan_campaign
+    from publisher.planning.sources import PlanRefused
+
+    playbook = session.scalar(select(PlaybookRecord).order_by(PlaybookRecord.id))
+    if playbook is None:
+        echo("no playbook seeded: the demo drives are left unplanned")
+        return
+    try:
+        result = plan_campaign(session, campaign, playbook, dry_run=False)
+    except PlanRefused as exc:
+        echo(f"demo drives not planned: {exc.detail}")
+        return
+    summary.publications += result.created
+    echo(f"demo campaign planned with playbook {playbook.slug}: {result.created} publications")
 
 
 def _planned(
@@ -313,8 +328,6 @@ def _planned(
     channel: Channel,
     when: datetime,
     summary: DemoSummary,
-    *,
-    campaign: Campaign | None = None,
     **kw: Any,
 ) -> None:
     if _exists(session, key):
@@ -330,7 +343,6 @@ def _planned(
         **kw,
     )
     summary.publications += 1
-    del campaign
 
 
 def _history(
