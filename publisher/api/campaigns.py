@@ -14,13 +14,14 @@ from publisher.api.framework import (
     PAGE_PARAMS,
     ValidationFailed,
     endpoint,
+    get_or_404,
     iso,
     paginate,
     parse_date,
     parse_datetime,
 )
 from publisher.db import db
-from publisher.errors import ApiError, not_found
+from publisher.errors import ApiError
 
 
 def serialise_campaign(c: Campaign) -> dict[str, Any]:
@@ -105,10 +106,7 @@ def list_campaigns() -> dict[str, Any]:
 
 
 def load_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise not_found("Campaign", campaign_id)
-    return campaign
+    return get_or_404(Campaign, campaign_id, "Campaign")
 
 
 @endpoint(
@@ -225,10 +223,7 @@ def list_drives() -> dict[str, Any]:
 
 
 def load_drive(drive_id: int) -> Drive:
-    drive = db.session.get(Drive, drive_id)
-    if drive is None:
-        raise not_found("Drive", drive_id)
-    return drive
+    return get_or_404(Drive, drive_id, "Drive")
 
 
 @endpoint("GET", "/drives/{id}", summary="One drive", permission="content:read", response="Drive")

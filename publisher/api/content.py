@@ -24,6 +24,7 @@ from publisher.api.framework import (
     ValidationFailed,
     current_user,
     endpoint,
+    get_or_404,
     iso,
     paginate,
 )
@@ -79,10 +80,7 @@ def _check_refs(data: dict[str, Any]) -> None:
 
 
 def load_content(content_id: int) -> ContentItem:
-    item = db.session.get(ContentItem, content_id)
-    if item is None:
-        raise not_found("Content", content_id)
-    return item
+    return get_or_404(ContentItem, content_id, "Content")
 
 
 def _workflow(action: Any) -> Any:

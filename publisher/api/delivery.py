@@ -12,6 +12,7 @@ from publisher.api.framework import (
     ValidationFailed,
     current_user,
     endpoint,
+    get_or_404,
     iso,
     paginate,
     parse_datetime,
@@ -35,7 +36,7 @@ from publisher.delivery.publications import (
     schedule,
     scoped_key,
 )
-from publisher.errors import ApiError, not_found
+from publisher.errors import ApiError
 
 
 def serialise_channel(channel: Channel) -> dict[str, Any]:
@@ -58,10 +59,7 @@ def serialise_channel(channel: Channel) -> dict[str, Any]:
 
 
 def load_channel(channel_id: int) -> Channel:
-    channel = db.session.get(Channel, channel_id)
-    if channel is None:
-        raise not_found("Channel", channel_id)
-    return channel
+    return get_or_404(Channel, channel_id, "Channel")
 
 
 @endpoint(
@@ -301,10 +299,7 @@ def list_publications() -> dict[str, Any]:
 
 
 def load_publication(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id)
-    if pub is None:
-        raise not_found("Publication", pub_id)
-    return pub
+    return get_or_404(Publication, pub_id, "Publication")
 
 
 @endpoint(

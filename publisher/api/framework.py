@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, g, request
 from jsonschema import Draft202012Validator
@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from publisher.auth.models import User
 from publisher.auth.services import can
-from publisher.errors import ApiError, ValidationFailed, forbidden
+from publisher.errors import ApiError, ValidationFailed, forbidden, not_found
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +47,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {}
 def schema(name: str, definition: dict[str, Any]) -> dict[str, Any]:
     SCHEMAS[name] = definition
     return definition
+
+
+def get_or_404(model: type[T], ident: Any, what: str) -> T:
+    """The row with this primary key, or a 404 problem naming what was asked for."""
+    from publisher.db import db
+
+    row = db.session.get(model, ident)
+    if row is None:
+        raise not_found(what, ident)
+    return row
 
 
 def current_user() -> User | None:

@@ -22,6 +22,7 @@ from publisher.api.framework import (
     ValidationFailed,
     current_user,
     endpoint,
+    get_or_404,
     iso,
     paginate,
     parse_date,
@@ -128,10 +129,7 @@ def list_playbooks() -> dict[str, Any]:
 
 
 def load_playbook(playbook_id: int) -> PlaybookRecord:
-    record = db.session.get(PlaybookRecord, playbook_id)
-    if record is None:
-        raise not_found("Playbook", playbook_id)
-    return record
+    return get_or_404(PlaybookRecord, playbook_id, "Playbook")
 
 
 @endpoint(
