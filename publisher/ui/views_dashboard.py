@@ -71,7 +71,7 @@ def dashboard() -> str | Response:
             select(Channel)
             .where(
                 or_(
-                    Channel.health_status == "needs_attention",
+                    Channel.health_status.in_(("needs_attention", "expiring")),
                     Channel.token_expires_at < now + TOKEN_WARNING,
                 )
             )
