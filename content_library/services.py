@@ -24,9 +24,6 @@ class WorkflowError(Exception):
         self.status = status
 
 
-EDITABLE_FIELDS = ("title", "body", "summary", "asset_id", "reading_text", "variants")
-
-
 def create_content(
     session: Session,
     *,
@@ -224,10 +221,6 @@ def search_statement(
     if campaign_id is not None:
         stmt = stmt.where(ContentItem.campaign_id == campaign_id)
     return stmt
-
-
-def plain_text(version: ContentVersion) -> str:
-    return html_to_text(version.body_html)
 
 
 def _refresh_search(item: ContentItem, version: ContentVersion) -> None:

@@ -66,7 +66,6 @@ class Settings:
     LOG_FORMAT: str = "text"
     LOGIN_RATE_LIMIT: int = 10
     TESTING: bool = False
-    EMBEDDED_WORKER: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -262,6 +262,4 @@ def patch_drive(id: int, body: dict[str, Any]) -> dict[str, Any]:
     query=PAGE_PARAMS,
 )
 def list_communes() -> dict[str, Any]:
-    request_args = dict(request.args)
-    del request_args
     return paginate(db.session, select(Commune).order_by(Commune.name), serialise_commune)

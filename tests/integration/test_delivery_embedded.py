@@ -46,7 +46,9 @@ def test_due_publication_is_delivered_once(app, db, receiver):
     sent = receiver.requests[0]
     assert sent["signed"] is True
     assert sent["body"]["title"] == "Hiến máu cứu người"
-    assert sent["key"] == row.external_id.removeprefix("recv-") or row.external_id
+    # The receiver answers {"id": "recv-<key>"}: the id we keep is the one it gave.
+    assert sent["key"].startswith(f"pub-{pub.id}-")
+    assert row.external_id == f"recv-{sent['key']}"
     attempts = db.scalars(select(Attempt).where(Attempt.publication_id == pub.id)).all()
     assert [a.outcome for a in attempts] == ["published"]
 
