@@ -21,7 +21,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
 from jobqueue.connection import JobQueue, get_queue
 from publisher.db import db
-from publisher.delivery.models import DELIVERING_HEALTH, Channel, Publication
+from publisher.delivery.models import DELIVERING_HEALTH, Attempt, Channel, Publication
 
 log = logging.getLogger(__name__)
 DELIVER_JOB = "publisher.delivery.deliver"
@@ -74,9 +74,10 @@ def expire_overdue(now: datetime) -> int:
 
 def reap_leases(now: datetime) -> int:
     """A worker died mid-delivery: the channel call may have happened, so reconcile first."""
-    result = db.session.execute(
+    reaped = db.session.execute(
         update(Publication)
         .where(Publication.status == "publishing", Publication.lease_until < now)
+        .returning(Publication.id, Publication.attempt_token)
         .values(
             status="unconfirmed",
             reconcile=True,
@@ -86,9 +87,24 @@ def reap_leases(now: datetime) -> int:
             last_error_class="unknown",
             last_error="Worker lost during delivery; checking the channel before retrying",
         )
-    )
+    ).all()
+    for pub_id, token in reaped:
+        # The dead worker's attempt stays in the log, closed with what is known of it.
+        db.session.execute(
+            update(Attempt)
+            .where(
+                Attempt.publication_id == pub_id,
+                Attempt.token == token,
+                Attempt.finished_at.is_(None),
+            )
+            .values(
+                finished_at=now,
+                outcome="worker_lost",
+                error="the worker stopped answering during the call (lease ran out)",
+            )
+        )
     db.session.commit()
-    return result.rowcount or 0
+    return len(reaped)
 
 
 def _channel_ready(now: datetime) -> Any:

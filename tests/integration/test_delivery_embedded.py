@@ -127,3 +127,19 @@ def test_cancelled_while_queued_is_never_sent(app, db, receiver):
     db.expire_all()
     assert db.get(Publication, pub.id).status == "cancelled"
     assert receiver.requests == []
+
+
+def test_a_dead_workers_attempt_is_closed_when_its_lease_is_reaped(app, db, receiver):
+    item = approved_content(db)
+    pub = due_publication(db, item, webhook_channel(db, receiver.url))
+    started = utcnow() - timedelta(minutes=10)
+    pub.status, pub.attempt_token, pub.attempts = "publishing", "dead-worker", 1
+    pub.lease_until = started + timedelta(minutes=3)
+    db.add(Attempt(publication_id=pub.id, number=1, token="dead-worker", started_at=started))
+    db.commit()
+    with app.app_context():
+        assert dispatch_once().reaped == 1
+    db.expire_all()
+    attempt = db.scalars(select(Attempt).where(Attempt.publication_id == pub.id)).one()
+    assert attempt.outcome == "worker_lost" and attempt.finished_at is not None
+    assert db.get(Publication, pub.id).status in ("unconfirmed", "queued")

@@ -382,10 +382,10 @@ def test_worker_killed_mid_call_is_reaped_and_reconciled(app, db, graph, token, 
     if post_exists:
         assert len(post_calls(graph)) == before == 1
         assert row.external_id == post["id"]
-        assert outcomes(db, pub.id) == [None, "reconciled_found"]
+        assert outcomes(db, pub.id) == ["worker_lost", "reconciled_found"]
     else:
         assert before == 0 and len(post_calls(graph)) == 1
-        assert outcomes(db, pub.id) == [None, "reconciled_absent", "published"]
+        assert outcomes(db, pub.id) == ["worker_lost", "reconciled_absent", "published"]
 
 
 def test_unconfirmed_row_past_its_deadline_is_reconciled_not_expired(app, db, graph, token):
