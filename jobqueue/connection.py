@@ -37,6 +37,13 @@ class JobQueue:
             job_timeout=600,
         )
 
+    def enqueue_once(self, func: str, *args: Any, job_id: str, queue: str = "deliveries") -> bool:
+        """Enqueue unless a job with this id still waits or runs; True when it was enqueued."""
+        if self.job_alive(job_id):
+            return False
+        self.enqueue(func, *args, job_id=job_id, queue=queue)
+        return True
+
     def job_alive(self, job_id: str) -> bool:
         """True while a job waits in a queue or runs; False when Redis forgot it or it ended."""
         try:

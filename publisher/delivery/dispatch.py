@@ -225,9 +225,7 @@ def enqueue_withdrawals(queue: JobQueue, now: datetime | None = None) -> int:
     ).all()
     db.session.rollback()
     for pid in rows:
-        job_id = f"withdraw-{pid}"
-        if not queue.job_alive(job_id):
-            queue.enqueue(WITHDRAW_JOB, pid, job_id=job_id)
+        queue.enqueue_once(WITHDRAW_JOB, pid, job_id=f"withdraw-{pid}")
     return len(rows)
 
 
@@ -242,9 +240,9 @@ def enqueue_token_checks(queue: JobQueue, now: datetime, every_hours: float) -> 
     ).all()
     db.session.rollback()
     for channel_id in rows:
-        job_id = f"check-{channel_id}-{now:%Y%m%d%H}"
-        if not queue.job_alive(job_id):
-            queue.enqueue(CHECK_JOB, channel_id, job_id=job_id, queue="maintenance")
+        queue.enqueue_once(
+            CHECK_JOB, channel_id, job_id=f"check-{channel_id}-{now:%Y%m%d%H}", queue="maintenance"
+        )
     return len(rows)
 
 

@@ -29,10 +29,7 @@ def feed_imports(queue: JobQueue, now: datetime) -> int:
     enqueued = 0
     for source_id, due_at in due:
         job_id = import_job_id(source_id, due_at)
-        if queue.job_alive(job_id):
-            continue
-        queue.enqueue(IMPORT_JOB, source_id, job_id=job_id, queue="maintenance")
-        enqueued += 1
+        enqueued += queue.enqueue_once(IMPORT_JOB, source_id, job_id=job_id, queue="maintenance")
     return enqueued
 
 
