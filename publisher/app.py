@@ -42,6 +42,14 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     connection.init_app(app, settings.REDIS_URL, settings.QUEUE_PREFIX)
 
+    if settings.TRUSTED_PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the client address is taken from the proxies; the scheme and host come from
+        # PUBLIC_BASE_URL, so nothing else a client sends in X-Forwarded-* is believed.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.TRUSTED_PROXIES, x_proto=0, x_host=0, x_port=0
+        )
     register_error_handlers(app)
     _register_blueprints(app)
     app.before_request(_load_principal)
@@ -77,12 +85,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _load_principal() -> None:
-    """Bearer token for machines, the session cookie for people."""
-    from publisher.auth.models import User
-    from publisher.auth.services import user_for_token
+    """Bearer token for machines, the server-side session for people."""
+    from publisher.auth.services import token_in_force
+    from publisher.auth.sessions import session_user
     from publisher.errors import ApiError
+    from publisher.security import SAFE_METHODS, SESSION_ID_KEY
 
     g.user = None
+    g.token = None
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
@@ -92,36 +102,40 @@ def _load_principal() -> None:
                 "Authorization must be 'Bearer <token>'",
                 headers={"WWW-Authenticate": 'Bearer realm="publisher"'},
             )
-        user = user_for_token(db.session, raw.strip())
-        if user is None:
+        token = token_in_force(db.session, raw.strip())
+        if token is None:
             raise ApiError(
                 401,
-                "Mã truy cập không hợp lệ / invalid or revoked token",
+                "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi "
+                "/ invalid, expired or revoked token",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         db.session.commit()
-        g.user = user
+        if token.read_only and request.method not in SAFE_METHODS:
+            raise ApiError(
+                403,
+                "Mã truy cập này chỉ được đọc / this token is read-only",
+            )
+        g.user = token.user
+        g.token = token
         return
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         # No cookie, no session to read: public feeds and scripts stay cacheable (no Vary).
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.session.get(User, user_id)
-        if user is not None and user.active and session.get("auth_v") == _auth_version(user):
-            g.user = user
-            if request.path.startswith("/api/"):
-                # A browser session may call the API too, but a write must carry the
-                # session's CSRF token (X-CSRF-Token): the cookie alone proves nothing.
-                from publisher.security import check_csrf
+    raw_id = session.get(SESSION_ID_KEY)
+    if not isinstance(raw_id, str) or not raw_id:
+        return
+    user = session_user(db.session, raw_id)
+    if user is None:
+        # Ended (logout, new password, rotation) or expired: forget it in this browser too.
+        session.pop(SESSION_ID_KEY, None)
+        return
+    if db.session.dirty:
+        db.session.commit()
+    g.user = user
+    if request.path.startswith("/api/"):
+        # A browser session may call the API too, but a write must carry the
+        # session's CSRF token (X-CSRF-Token): the cookie alone proves nothing.
+        from publisher.security import check_csrf
 
-                check_csrf()
-
-
-def _auth_version(user: Any) -> str:
-    """Changes when the password or role changes, so old sessions stop working."""
-    import hashlib
-
-    return hashlib.sha256(f"{user.password_hash}|{user.role}|{user.active}".encode()).hexdigest()[
-        :16
-    ]
+        check_csrf()

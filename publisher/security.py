@@ -19,6 +19,9 @@ from flask import Response, request, session
 from werkzeug.exceptions import BadRequest
 
 CSRF_SESSION_KEY = "_csrf"
+# The only thing about the person the session cookie carries: the random id of a session
+# kept on the server (publisher.auth.sessions). Signing it proves nothing on its own.
+SESSION_ID_KEY = "sid"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

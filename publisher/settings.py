@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -65,6 +66,7 @@ class Settings:
     # Operations.
     LOG_FORMAT: str = "text"
     LOGIN_RATE_LIMIT: int = 10
+    TRUSTED_PROXIES: int = 0
     TESTING: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -122,16 +124,46 @@ class Settings:
             if self.production:
                 raise SettingsError("SECRET_KEY is required in production")
             updates["SECRET_KEY"] = _development_key(instance)
-        elif self.production and len(self.SECRET_KEY) < 16:
-            raise SettingsError("SECRET_KEY must be at least 16 characters in production")
+        elif self.production:
+            check_production_key(self.SECRET_KEY)
         if not self.RETRY_BACKOFF_SECONDS:
             raise SettingsError("RETRY_BACKOFF_SECONDS needs at least one delay")
         if self.MAX_ATTEMPTS < 1:
             raise SettingsError("MAX_ATTEMPTS must be at least 1")
+        if not 0 <= self.TRUSTED_PROXIES <= 10:
+            raise SettingsError("TRUSTED_PROXIES must be between 0 and 10 (proxy hops)")
+        if self.LOGIN_RATE_LIMIT < 0:
+            raise SettingsError("LOGIN_RATE_LIMIT must be 0 (no limit) or more")
         if self.LOG_FORMAT not in {"text", "json"}:
             raise SettingsError("LOG_FORMAT must be 'text' or 'json'")
         updates["PUBLIC_BASE_URL"] = self.PUBLIC_BASE_URL.rstrip("/")
         return replace(self, **updates)
+
+
+MIN_PRODUCTION_KEY = 32
+# SHA-256 digests of every SECRET_KEY written anywhere in the repository (examples, README,
+# tests, benchmarks): anyone can read those, so they sign and encrypt nothing in production.
+# The repository is not deployed; tests/unit/test_secret_key_policy.py keeps this list whole.
+KNOWN_KEYS_FILE = Path(__file__).resolve().parent.parent / "config" / "known-secret-keys.sha256"
+
+
+def known_key_digests() -> frozenset[str]:
+    lines = KNOWN_KEYS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split()[0] for line in lines if line.strip() and line[0] != "#")
+
+
+def check_production_key(key: str) -> None:
+    """Refuse a SECRET_KEY that is short or published (raises :class:`SettingsError`)."""
+    if len(key) < MIN_PRODUCTION_KEY:
+        raise SettingsError(
+            f"SECRET_KEY must be at least {MIN_PRODUCTION_KEY} characters in production "
+            "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if hashlib.sha256(key.encode("utf-8")).hexdigest() in known_key_digests():
+        raise SettingsError(
+            "SECRET_KEY is an example key published with the source code; generate your own "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
 
 
 def _development_key(instance: Path) -> str:

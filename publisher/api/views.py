@@ -9,4 +9,5 @@ from publisher.api import (  # noqa: F401
     openapi,
     planning,
     schemas,
+    tokens,
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from content_library.db import utcnow
 from publisher.auth.models import ROLES, ApiToken, User
+from publisher.auth.sessions import end_user_sessions
 
 _hasher = PasswordHasher()
 
@@ -35,9 +37,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users:admin": frozenset({"admin"}),
 }
 
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
-
 
 class AuthError(ValueError):
     """Creating a user or token failed; the message says why."""
@@ -50,10 +49,21 @@ def hash_password(password: str) -> str:
 def verify_password(user: User, password: str) -> bool:
     if not user.password_hash:
         return False
+    return _verify(user.password_hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash nobody knows the password of, made once, with the same parameters as real ones:
+    checking it costs what checking a real password costs."""
+    return _hasher.hash(secrets.token_urlsafe(24))
 
 
 def can(user: User | None, permission: str) -> bool:
@@ -68,6 +78,7 @@ def create_user(
     password: str | None = None,
     commune_code: str | None = None,
     display_name: str = "",
+    service_account: bool = False,
 ) -> User:
     """A new user; operators must name their commune, others must not."""
     username = username.strip()
@@ -94,22 +105,45 @@ def create_user(
         commune_code=commune_code,
         display_name=display_name or username,
         password_hash=hash_password(password) if password else None,
+        service_account=service_account,
     )
     session.add(user)
     session.flush()
     return user
 
 
-def create_token(session: Session, name: str, user: User) -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns the row and the token, which is never stored."""
+def create_token(
+    session: Session,
+    name: str,
+    user: User,
+    *,
+    read_only: bool = False,
+    expires_days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the row and the token, which is never stored.
+
+    ``expires_days=0`` makes a token that has already expired (scripts test that path)."""
+    if expires_days is not None and not 0 <= expires_days <= 36500:
+        raise AuthError("--expires-days must be between 0 and 36500")
     raw = "pub_" + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, user_id=user.id, token_hash=_token_hash(raw), prefix=raw[:12])
+    now = utcnow()
+    token = ApiToken(
+        name=name,
+        user_id=user.id,
+        token_hash=_token_hash(raw),
+        prefix=raw[:12],
+        created_at=now,
+        read_only=read_only,
+        expires_at=None if expires_days is None else now + timedelta(days=expires_days),
+    )
     session.add(token)
     session.flush()
     return token, raw
 
 
-def user_for_token(session: Session, raw: str) -> User | None:
+def token_in_force(session: Session, raw: str, now: datetime | None = None) -> ApiToken | None:
+    """The token ``raw`` names if it is neither revoked nor expired and its owner is active."""
+    now = now or utcnow()
     token = session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == _token_hash(raw), ApiToken.revoked_at.is_(None)
@@ -117,32 +151,93 @@ def user_for_token(session: Session, raw: str) -> User | None:
     )
     if token is None or not token.user.active:
         return None
-    now = utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     # Write last use at most once a minute: a busy partner must not turn reads into writes.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return token.user
+    return token
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Check a login; locks the account for a while after repeated failures."""
-    user = session.scalar(select(User).where(User.username == username))
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every token of ``user`` still in force; returns how many."""
     now = utcnow()
-    if user is None or not user.active:
-        # Spend the same time as a real check so usernames cannot be probed by timing.
-        _hasher.hash(password or "x")
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password: every session and token the old one let out ends with it."""
+    if len(password) < 8:
+        raise AuthError("password must be at least 8 characters")
+    if user.service_account:
+        raise AuthError("a service account signs in with tokens only, it has no password")
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    end_user_sessions(session, user.id)
+    revoke_tokens(session, user)
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivating ends the person's sessions and revokes their tokens (reactivating does
+    not bring the tokens back: new ones must be issued)."""
+    user.active = active
+    if not active:
+        end_user_sessions(session, user.id)
+        revoke_tokens(session, user)
+
+
+def set_role(session: Session, user: User, role: str, commune_code: str | None = None) -> None:
+    """A new role (and commune for operators): open sessions end, so the person signs in again
+    under the new role. Tokens keep their owner's current role and need no change."""
+    if role not in ROLES:
+        raise AuthError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role == "operator" and not commune_code:
+        raise AuthError("an operator must be bound to a commune (--commune CODE)")
+    if role != "operator":
+        commune_code = None
+    if commune_code:
+        from content_library.models import Commune
+
+        if session.get(Commune, commune_code) is None:
+            raise AuthError(f"unknown commune code {commune_code}")
+    if (user.role, user.commune_code) == (role, commune_code):
+        return
+    user.role = role
+    user.commune_code = commune_code
+    end_user_sessions(session, user.id)
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, locked: bool = False
+) -> User | None:
+    """Check a sign-in to the UI. ``locked`` (too many recent failures for this username)
+    refuses even the right password. Unknown, inactive, locked and service accounts are
+    checked against a dummy hash, so every refusal costs the same time as a wrong password
+    and usernames cannot be probed by timing."""
+    user = session.scalar(select(User).where(User.username == username))
+    usable = (
+        user is not None
+        and user.active
+        and not user.service_account
+        and user.password_hash is not None
+        and not locked
+    )
+    if not usable:
+        _verify(_dummy_hash(), password)
         return None
-    if user.locked_until and user.locked_until > now:
-        return None
-    if verify_password(user, password):
+    assert user is not None and user.password_hash is not None
+    if _verify(user.password_hash, password):
         user.failed_logins = 0
         user.locked_until = None
-        user.last_login_at = now
+        user.last_login_at = utcnow()
         return user
     user.failed_logins += 1
-    if user.failed_logins >= LOCK_AFTER_FAILURES:
-        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        user.failed_logins = 0
     return None
 
 

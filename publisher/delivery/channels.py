@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from channels.base import Adapter, ChannelConfig, HealthReport, SettingsInvalid
 from channels.registry import adapter_class, kinds
 from content_library.db import utcnow
-from publisher.delivery.crypto import decrypt_secrets, encrypt_secrets
+from publisher.delivery.crypto import (
+    SecretsUnreadable,
+    decrypt_secrets,
+    encrypt_secrets,
+    reencrypt_secrets,
+)
 from publisher.delivery.models import Channel, Publication
 
 
@@ -215,3 +220,30 @@ def held_count(session: Session, channel_id: int) -> int:
         )
         or 0
     )
+
+
+def rotate_channel_secrets(session: Session, old_key: str, new_key: str) -> list[str]:
+    """Re-encrypt every channel's secrets from ``old_key`` to ``new_key``; returns the slugs
+    changed. All or nothing: if one channel's secrets do not open with ``old_key`` (and are not
+    already under ``new_key``, from an earlier run), :class:`SecretsUnreadable` names it and the
+    caller rolls back."""
+    changed: list[str] = []
+    for channel in session.scalars(select(Channel).order_by(Channel.id)):
+        if not channel.secrets_encrypted:
+            continue
+        try:
+            channel.secrets_encrypted = reencrypt_secrets(
+                old_key, new_key, channel.secrets_encrypted
+            )
+        except SecretsUnreadable:
+            try:
+                decrypt_secrets(new_key, channel.secrets_encrypted)
+            except SecretsUnreadable:
+                raise SecretsUnreadable(
+                    f"channel {channel.slug!r}: its secrets open with neither the old nor the "
+                    "new key; nothing was changed"
+                ) from None
+            continue  # already under the new key
+        changed.append(channel.slug)
+    session.flush()
+    return changed

@@ -39,3 +39,10 @@ def decrypt_secrets(secret_key: str, token: str | None) -> dict[str, Any]:
         raise SecretsUnreadable(
             "channel secrets cannot be decrypted; was SECRET_KEY changed? re-enter the token"
         ) from None
+
+
+def reencrypt_secrets(old_key: str, new_key: str, token: str | None) -> str | None:
+    """The same secrets under ``new_key``; :class:`SecretsUnreadable` if ``old_key`` is wrong."""
+    if not token:
+        return token
+    return encrypt_secrets(new_key, decrypt_secrets(old_key, token))

@@ -9,11 +9,19 @@ from werkzeug.wrappers import Response
 from content_library.db import utcnow
 from content_library.models import Commune
 from publisher.auth.models import ROLES, ApiToken, User
-from publisher.auth.services import AuthError, create_token, create_user, hash_password
+from publisher.auth.services import (
+    AuthError,
+    create_token,
+    create_user,
+    set_active,
+    set_password,
+    set_role,
+)
 from publisher.db import db
 from publisher.ui.blueprint import current_user, require, ui
 from publisher.ui.formatting import ROLES as ROLE_LABELS
 from publisher.ui.forms import Form
+from publisher.ui.ratelimit import forget_username
 
 AUTH_MESSAGES = {
     "already exists": "Tên đăng nhập này đã có người dùng.",
@@ -22,6 +30,9 @@ AUTH_MESSAGES = {
     "at least 8": "Mật khẩu cần ít nhất 8 ký tự.",
     "username must be": "Tên đăng nhập dài 1 đến 80 ký tự.",
     "unknown commune": "Xã/phường không tồn tại.",
+    "service account": "Tài khoản dịch vụ chỉ dùng mã truy cập API, không có mật khẩu.",
+    "expires-days": "Số ngày hiệu lực phải từ 0 trở lên.",
+    "unknown role": "Vai trò không hợp lệ.",
 }
 
 
@@ -115,7 +126,8 @@ def user_toggle(user_id: int) -> Response:
     if me is not None and user.id == me.id:
         flash("Không thể tự khoá tài khoản của mình.", "error")
         return redirect(url_for("ui.users"))
-    user.active = not user.active
+    # Deactivating ends the person's sessions and revokes their tokens at once.
+    set_active(db.session, user, not user.active)
     db.session.commit()
     flash(f"Đã {'mở khoá' if user.active else 'khoá'} tài khoản “{user.username}”.", "success")
     return redirect(url_for("ui.users"))
@@ -129,12 +141,40 @@ def user_password(user_id: int) -> Response:
     if len(password) < 8:
         flash("Mật khẩu mới cần ít nhất 8 ký tự.", "error")
         return redirect(url_for("ui.users"))
-    # A new hash changes the session version: the person's open sessions end here.
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    try:
+        # Ends the person's sessions and revokes their tokens: whoever knew the old password
+        # (or copied a cookie or token made with it) is out.
+        set_password(db.session, user, password)
+    except AuthError as exc:
+        db.session.rollback()
+        flash(_auth_message(exc), "error")
+        return redirect(url_for("ui.users"))
     db.session.commit()
+    forget_username(user.username)
     flash(f"Đã đặt mật khẩu mới cho “{user.username}”.", "success")
+    return redirect(url_for("ui.users"))
+
+
+@ui.post("/admin/users/<int:user_id>/role")
+@require("users:admin")
+def user_role(user_id: int) -> Response:
+    user = load_user(user_id)
+    me = current_user()
+    if me is not None and user.id == me.id:
+        flash("Không thể tự đổi vai trò của mình.", "error")
+        return redirect(url_for("ui.users"))
+    role = request.form.get("role", "")
+    commune = request.form.get("commune_code") or None
+    try:
+        # The person's open sessions end: they sign in again under the new role.
+        set_role(db.session, user, role, commune if role == "operator" else None)
+    except AuthError as exc:
+        db.session.rollback()
+        flash(_auth_message(exc), "error")
+        return redirect(url_for("ui.users"))
+    db.session.commit()
+    label = ROLE_LABELS.get(user.role, user.role)
+    flash(f"Đã đổi vai trò của “{user.username}” thành {label}.", "success")
     return redirect(url_for("ui.users"))
 
 
@@ -149,7 +189,12 @@ def _render_tokens(
         )
     ]
     return render_template(
-        "ui/tokens.html", tokens=tokens, owners=owners, new_token=new_token, error=error
+        "ui/tokens.html",
+        tokens=tokens,
+        owners=owners,
+        new_token=new_token,
+        error=error,
+        now=utcnow(),
     ), status
 
 
@@ -165,12 +210,18 @@ def token_create() -> tuple[str, int] | Response:
     form = Form(request.form)
     name = form.text("name", required=True, max_length=120, label="Tên mã")
     owner_id = form.integer("user_id", minimum=1, required=True, label="Tài khoản")
+    expires_days = form.integer("expires_days", minimum=0, maximum=36500, label="Số ngày hiệu lực")
+    read_only = form.flag("read_only")
     owner = db.session.get(User, owner_id) if owner_id else None
+    if "expires_days" in form.errors:
+        return _render_tokens(status=422, error="Số ngày hiệu lực phải là số nguyên từ 0 trở lên.")
     if form.errors or owner is None or not owner.active:
         return _render_tokens(
             status=422, error="Hãy đặt tên mã và chọn một tài khoản đang hoạt động."
         )
-    _token, raw = create_token(db.session, name, owner)
+    _token, raw = create_token(
+        db.session, name, owner, read_only=read_only, expires_days=expires_days
+    )
     db.session.commit()
     # Shown on this page only: never stored, never put in the (cookie) session, not cached.
     response = make_response(_render_tokens(new_token=raw))

@@ -84,14 +84,7 @@ def released(session, channel: Channel, at: datetime, **kw: Any) -> Publication:
 
 
 def login(client, user_id: int) -> None:
-    """Sign the test client in as the UI's login page does (session cookie)."""
-    from publisher.app import _auth_version
-    from publisher.auth.models import User
-    from publisher.db import db
+    """Sign the test client in as the UI's login page does (a server-side session)."""
+    from tests.integration.ui_support import open_session
 
-    with client.application.app_context():
-        user = db.session.get(User, user_id)
-        version = _auth_version(user)
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
-        session["auth_v"] = version
+    open_session(client, user_id)

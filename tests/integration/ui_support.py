@@ -27,6 +27,23 @@ def make_person(app: Any, username: str, role: str, commune_code: str | None = N
         return user.id
 
 
+def open_session(client: Any, user_id: int) -> str:
+    """Give the test client a session of ``user_id`` as the login page would; returns its id."""
+    from datetime import timedelta
+
+    from publisher.auth.models import User
+    from publisher.auth.sessions import start_session
+    from publisher.db import db
+    from publisher.security import SESSION_ID_KEY
+
+    with client.application.app_context():
+        raw = start_session(db.session, db.session.get(User, user_id), timedelta(hours=12))
+        db.session.commit()
+    with client.session_transaction() as session:
+        session[SESSION_ID_KEY] = raw
+    return raw
+
+
 class Person:
     def __init__(self, client: Any) -> None:
         self.client = client
