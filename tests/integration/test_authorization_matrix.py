@@ -64,3 +64,38 @@ def test_every_endpoint_refuses_anonymous(client):
             continue
         response = call(client, op, {})
         assert response.status_code == 401, (op.method, op.path, response.status_code)
+
+
+def test_the_walk_covers_the_token_endpoints():
+    import publisher.api.views  # noqa: F401
+    from publisher import api  # noqa: F401  (the app fixture is not needed to list them)
+
+    walked = {(op.method, op.path): op.permission for op in OPERATIONS}
+    assert walked[("GET", "/tokens")] == "users:admin"
+    assert walked[("DELETE", "/tokens/{id}")] == "users:admin"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_read_only_tokens_read_what_their_role_reads_and_write_nothing(app, client, role):
+    from publisher.auth.models import User
+    from publisher.auth.services import create_token, create_user
+    from publisher.db import db
+
+    with app.app_context():
+        user_id = create_user(
+            db.session, f"ro-{role}", role, commune_code="03408" if role == "operator" else None
+        ).id
+        _token, raw = create_token(
+            db.session, "read-only", db.session.get(User, user_id), read_only=True
+        )
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {raw}"}
+    for op in OPERATIONS:
+        response = call(client, op, headers)
+        assert response.status_code < 500, (op.method, op.path)
+        if op.method != "GET":
+            assert response.status_code == 403, (op.method, op.path, role, response.status_code)
+            assert "read-only" in response.get_json()["detail"]
+        elif op.permission is not None:
+            allowed = role in PERMISSIONS[op.permission]
+            assert (response.status_code not in (401, 403)) is allowed, (op.path, role)

@@ -106,7 +106,9 @@ def test_a_forged_cookie_for_a_service_account_opens_nothing(app):
     assert channel_count(app) == 0
     # The account's token still does what it is for: the API.
     bearer = {"Authorization": f"Bearer {raw}"}
-    assert app.test_client().post("/api/v1/channels", json=CHANNEL, headers=bearer).status_code == 201
+    assert (
+        app.test_client().post("/api/v1/channels", json=CHANNEL, headers=bearer).status_code == 201
+    )
 
 
 def test_service_accounts_cannot_sign_in_to_the_ui(app):
@@ -205,7 +207,10 @@ def test_a_role_change_ends_sessions(app):
     assert_signed_out(app, thief, csrf)
     again = Person(app.test_client())
     assert again.login("approver-ui").status_code == 302
-    assert again.post("/content/new", {"kind": "article", "title": "B", "body": "x"}).status_code == 302
+    assert (
+        again.post("/content/new", {"kind": "article", "title": "B", "body": "x"}).status_code
+        == 302
+    )
     again.post("/content/1/submit")
     assert again.post("/content/1/approve").status_code == 403  # now an editor
 
