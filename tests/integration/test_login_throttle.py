@@ -154,6 +154,11 @@ def test_the_limit_is_shared_by_processes_through_redis(database_url, tmp_path, 
         for key in redis.scan_iter(f"{prefix}:*"):
             redis.delete(key)
         clean_database(first)
+        from publisher.db import db
+
+        with second.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_locked_unknown_and_wrong_password_take_the_same_time(app):
