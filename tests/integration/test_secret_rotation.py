@@ -22,7 +22,6 @@ HOOK_SECRET = "chia-khoa-cua-doi-tac-0123456789"
 def rotated_app(app, database_url, tmp_path):
     """The same database, started with a fresh SECRET_KEY (as after changing .env)."""
     from publisher import create_app
-
     from publisher.db import db
 
     rotated = create_app(app_config(database_url, tmp_path, SECRET_KEY=secrets.token_urlsafe(48)))
