@@ -57,6 +57,9 @@ def static_url(filename: str) -> str:
 
 
 def current_user() -> User | None:
+    """The person signed in to the UI. A bearer token is for the API: it opens no page here."""
+    if g.get("token") is not None:
+        return None
     return g.get("user")
 
 

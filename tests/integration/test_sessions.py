@@ -236,3 +236,14 @@ def test_the_database_keeps_only_a_hash_of_the_session_id(app):
         row = db.session.scalar(select(UserSession).where(UserSession.user_id == user_id))
         assert row.id_hash == hashlib.sha256(raw.encode()).hexdigest()
         assert raw not in row.id_hash
+
+
+def test_a_token_opens_no_ui_page(app, client):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "may", "--role", "admin"])
+    raw = re.search(r"pub_[A-Za-z0-9_\-]+", result.output).group(0)
+    headers = {**HTML, "Authorization": f"Bearer {raw}"}
+    page = client.get("/admin/users", headers=headers)
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+    assert (
+        client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    )
