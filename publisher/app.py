@@ -110,7 +110,8 @@ def _load_principal() -> None:
                 "/ invalid, expired or revoked token",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        db.session.commit()
+        if db.session.dirty:  # last use, written at most once a minute
+            db.session.commit()
         if token.read_only and request.method not in SAFE_METHODS:
             raise ApiError(
                 403,
