@@ -275,6 +275,17 @@ schema(
             "result_units": {"type": ["integer", "null"]},
             "status": DRIVE_STATUS,
             "is_sample": {"type": "boolean"},
+            "pending_change": {
+                "type": ["object", "null"],
+                "required": ["fields", "previous", "requested_by", "requested_at"],
+                "properties": {
+                    "fields": {"type": "object"},
+                    "previous": {"type": "object"},
+                    "requested_by": {"type": ["integer", "null"]},
+                    "requesters": {"type": "array", "items": {"type": "integer"}},
+                    "requested_at": {"type": "string", "format": "date-time"},
+                },
+            },
         },
     },
 )
