@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from content_library.db import utcnow
 from content_library.models import Drive
-from publisher.delivery.models import DRIVE_HOLD_CLASS, DRIVE_HOLD_REASON, Publication
+from publisher.delivery.drive_holds import hold_for_drive_change as hold
+from publisher.delivery.drive_holds import release_drive_hold as release_held
+from publisher.delivery.models import DRIVE_HOLD_CLASS, DRIVE_HOLD_REASON
 from publisher.planning.follow import FollowReport, follow_drive
 
 # The drive's facts that reach public words; every other field applies at once.
@@ -162,45 +163,6 @@ def _set_pending(
     }
     session.flush()
     hold(session, drive.id)
-
-
-def hold(session: Session, drive_id: int) -> None:
-    """Say on each pending publication of the drive why it waits; take queued ones back.
-
-    The dispatcher already skips a drive with a pending change (and ``deliver`` checks
-    again), so this is what people read; rows to be reconciled keep their own message.
-    """
-    base = (
-        Publication.drive_id == drive_id,
-        Publication.reconcile.is_(False),
-    )
-    now = utcnow()
-    session.execute(
-        update(Publication)
-        .where(*base, Publication.status == "queued")
-        .values(status="scheduled", job_id=None, queued_at=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(Publication)
-        .where(*base, Publication.status == "scheduled")
-        .values(last_error=HOLD_REASON, last_error_class=HOLD_CLASS, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def release_held(session: Session, drive_id: int) -> None:
-    """Clear the hold message; the dispatcher takes the rows again when they are due."""
-    session.execute(
-        update(Publication)
-        .where(
-            Publication.drive_id == drive_id,
-            Publication.last_error_class == HOLD_CLASS,
-            Publication.last_error == HOLD_REASON,
-        )
-        .values(last_error=None, last_error_class=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
 
 
 def serialise_pending(drive: Drive) -> dict[str, Any] | None:
