@@ -77,7 +77,11 @@ def campaign_detail(campaign_id: int) -> str:
 
 def _campaign_form(campaign: Campaign | None) -> tuple[dict[str, Any], Form]:
     form = Form(request.form)
-    name = form.text("name", required=True, max_length=200, label="Tên chiến dịch")
+    typed = form.text("name", required=True, max_length=200, label="Tên chiến dịch")
+    # Plain text: the name is an RSS category and goes into announcements' titles.
+    name = plain_text(typed)
+    if typed and not name:
+        form.errors["name"] = "Tên chiến dịch chỉ có mã HTML; hãy gõ bằng chữ thường."
     slug = slugify(form.text("slug", max_length=80) or name) if campaign is None else campaign.slug
     starts = form.date("starts_on", required=True, label="Ngày bắt đầu")
     ends = form.date("ends_on", required=True, label="Ngày kết thúc")

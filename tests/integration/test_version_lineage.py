@@ -222,3 +222,27 @@ def test_the_ui_removes_markup_from_titles(app, client, make_user):
     assert saved.status_code == 302
     items = client.get("/api/v1/content", headers=reader).get_json()["items"]
     assert [i["title"] for i in items] == ["Tin hay"]
+
+
+def test_campaign_and_drive_names_are_plain_text_too(client, make_user):
+    _, editor = make_user("editor")
+    body = {"slug": "cn-do", "starts_on": "2030-01-01", "ends_on": "2030-12-31"}
+    refused = client.post("/api/v1/campaigns", json={**body, "name": PAYLOAD}, headers=editor)
+    assert refused.status_code == 422 and "name" in refused.get_json()["errors"]
+    made = client.post(
+        "/api/v1/campaigns", json={**body, "name": f"Chủ nhật {PAYLOAD}Đỏ"}, headers=editor
+    )
+    assert made.status_code == 201 and made.get_json()["name"] == "Chủ nhật Đỏ"
+    drive = {
+        "name": "Ngày hội",
+        "starts_at": "2030-06-14T00:30:00Z",
+        "ends_at": "2030-06-14T04:30:00Z",
+        "location": PAYLOAD,
+        "commune_code": "03408",
+    }
+    refused = client.post("/api/v1/drives", json=drive, headers=editor)
+    assert refused.status_code == 422 and "location" in refused.get_json()["errors"]
+    made = client.post(
+        "/api/v1/drives", json={**drive, "location": f"Nhà văn hóa{PAYLOAD}"}, headers=editor
+    )
+    assert made.status_code == 201 and made.get_json()["location"] == "Nhà văn hóa"
