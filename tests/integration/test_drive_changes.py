@@ -207,3 +207,29 @@ def test_approvers_edits_apply_at_once_and_editors_status_changes_too(client, db
     final = client.get(f"/api/v1/drives/{drive_id}", headers=editor).get_json()
     assert final["location"] == "Sân vận động" and final["pending_change"] is None
     assert not [p for p in pubs(db, drive_id) if p.last_error_class == "held"]
+
+
+def test_a_row_already_queued_is_taken_back_and_the_worker_checks_again(app, client, db, make_user):
+    from publisher.delivery.pipeline import deliver
+
+    drive_id, _editor_id, editor = planned(client, db, make_user)
+    rss = pubs(db, drive_id, "rss")[0]
+    db.execute(
+        update(Publication)
+        .where(Publication.id == rss.id)
+        .values(status="queued", job_id="deliver-x", queued_at=utcnow())
+    )
+    db.commit()
+    client.patch(f"/api/v1/drives/{drive_id}", json={"location": NEW_PLACE}, headers=editor)
+    row = next(p for p in pubs(db, drive_id, "rss") if p.id == rss.id)
+    assert (row.status, row.job_id, row.last_error_class) == ("scheduled", None, "held")
+    with app.app_context():
+        assert deliver(rss.id) == "skipped", "the stale job finds the row no longer queued"
+    # A dispatcher that claimed the row just before the edit: the worker holds it itself.
+    db.execute(update(Publication).where(Publication.id == rss.id).values(status="queued"))
+    db.commit()
+    with app.app_context():
+        assert deliver(rss.id) == "held"
+    row = next(p for p in pubs(db, drive_id, "rss") if p.id == rss.id)
+    assert (row.status, row.attempts, row.last_error_class) == ("scheduled", 0, "held")
+    assert "Chờ người duyệt" in row.last_error
