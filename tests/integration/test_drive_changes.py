@@ -233,3 +233,45 @@ def test_a_row_already_queued_is_taken_back_and_the_worker_checks_again(app, cli
     row = next(p for p in pubs(db, drive_id, "rss") if p.id == rss.id)
     assert (row.status, row.attempts, row.last_error_class) == ("scheduled", 0, "held")
     assert "Chờ người duyệt" in row.last_error
+
+
+def test_the_drive_page_shows_the_change_and_approvers_decide_in_vietnamese(app, client, make_user):
+    from tests.integration.ui_support import flashes, signed_in
+
+    _, admin = make_user("admin")
+    made = client.post(
+        "/api/v1/drives",
+        json={
+            "name": "Ngày hội",
+            "starts_at": "2030-06-14T00:30:00Z",
+            "ends_at": "2030-06-14T04:30:00Z",
+            "location": OLD_PLACE,
+            "commune_code": TAN_PHONG,
+        },
+        headers=admin,
+    ).get_json()
+    editor, editor_id = signed_in(app, "editor")
+    form = {
+        "name": "Ngày hội",
+        "commune_code": TAN_PHONG,
+        "location": NEW_PLACE,
+        "starts_at": "2030-06-14T07:30",
+        "ends_at": "2030-06-14T11:30",
+        "status": "planned",
+    }
+    saved = editor.post(f"/drives/{made['id']}", form, follow_redirects=True).get_data(True)
+    assert any("Đã gửi thay đổi cho người duyệt" in f for f in flashes(saved))
+    assert "Thay đổi đang chờ duyệt" in saved and "Duyệt thay đổi" not in saved
+    drive = client.get(f"/api/v1/drives/{made['id']}", headers=admin).get_json()
+    assert drive["location"] == OLD_PLACE
+    assert drive["pending_change"]["fields"] == {"location": NEW_PLACE}
+    assert drive["pending_change"]["requested_by"] == editor_id
+
+    approver, _ = signed_in(app, "approver")
+    page = approver.get(f"/drives/{made['id']}").get_data(True)
+    assert f"<del>{OLD_PLACE}</del>" in page and f"<ins>{NEW_PLACE}</ins>" in page
+    assert "Duyệt thay đổi" in page and "Từ chối thay đổi" in page
+    answer = approver.post(f"/drives/{made['id']}/reject-change", follow_redirects=True)
+    assert any("Đã từ chối thay đổi" in f for f in flashes(answer.get_data(True)))
+    drive = client.get(f"/api/v1/drives/{made['id']}", headers=admin).get_json()
+    assert drive["pending_change"] is None and drive["location"] == OLD_PLACE
