@@ -75,6 +75,10 @@ class Drive(Base):
     status: Mapped[str] = mapped_column(String(20), default="planned")
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     external_ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # An edit by someone who may not approve, waiting for an approver (see
+    # publisher.planning.drive_changes): {"fields", "previous", "requested_by",
+    # "requesters", "requested_at"}; SQL NULL when nothing waits.
+    pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -116,9 +120,10 @@ class ContentItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    # The latest version's language and campaign, kept here for search and filters;
+    # channels read the ones frozen in the version they deliver.
     language: Mapped[str] = mapped_column(String(10), default="vi")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
-    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_template: Mapped[bool] = mapped_column(Boolean, default=False)
     latest_version: Mapped[int] = mapped_column(Integer, default=1)
     approved_version_id: Mapped[int | None] = mapped_column(
@@ -164,6 +169,14 @@ class ContentVersion(Base):
     reading_text: Mapped[str | None] = mapped_column(Text)
     # Other languages for loudspeakers: {"hmn": {"name": "Tiếng Mông", "text": "..."}}.
     variants: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Everything a channel shows belongs to the version, so that editing approved
+    # content changes no channel until the new version is approved: tags (RSS
+    # categories, webhook payload), language and campaign (the feed's first category).
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(10), default="vi")
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    # Ids of everyone who wrote or edited this version: none of them may approve it.
+    authors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

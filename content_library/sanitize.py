@@ -91,3 +91,23 @@ def html_to_text(markup: str) -> str:
         elif out and out[-1] != "":
             out.append("")
     return nfc("\n\n".join(p for p in "\n".join(out).split("\n") if p)).strip()
+
+
+def plain_text(text: str) -> str:
+    """One line of plain text with any markup removed: titles, names, places.
+
+    Titles reach RSS ``<title>``, which many feed readers render as HTML, so markup is
+    removed rather than escaped. Unescaping can reveal markup that was typed as
+    entities (``&lt;img …&gt;``), so cleaning repeats until nothing changes; the few
+    rounds that can ever be needed are bounded, and anything still left drops its
+    angle brackets.
+    """
+    value = nfc(text or "")
+    for _ in range(5):
+        cleaned = html.unescape(nh3.clean(value, tags=set(), strip_comments=True))
+        if cleaned == value:
+            break
+        value = cleaned
+    else:
+        value = value.replace("<", "").replace(">", "")
+    return nfc(" ".join(value.split()))

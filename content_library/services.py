@@ -11,8 +11,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from content_library.db import utcnow
-from content_library.models import Asset, ContentItem, ContentVersion
-from content_library.sanitize import html_to_text, nfc, sanitize_html
+from content_library.models import Asset, Campaign, ContentItem, ContentVersion
+from content_library.sanitize import html_to_text, nfc, plain_text, sanitize_html
 from content_library.search import escape_like, fold
 
 
@@ -46,7 +46,6 @@ def create_content(
         status="draft",
         language=language,
         campaign_id=campaign_id,
-        tags=[nfc(t) for t in (tags or [])],
         is_template=is_template,
         created_by=author_id,
         latest_version=1,
@@ -54,12 +53,16 @@ def create_content(
     version = ContentVersion(
         number=1,
         status="draft",
-        title=nfc(title).strip(),
+        title=clean_title(title),
         body_html=sanitize_html(body),
         summary=nfc(summary or "").strip(),
+        tags=clean_tags(tags),
+        language=language,
+        campaign_id=campaign_id,
         asset_id=asset_id,
         reading_text=nfc(reading_text) if reading_text else None,
         variants=dict(variants or {}),
+        authors=[author_id] if author_id is not None else [],
         created_by=author_id,
     )
     item.versions.append(version)
@@ -69,8 +72,59 @@ def create_content(
     return item
 
 
+def clean_title(title: str) -> str:
+    """Titles are plain text (see :func:`plain_text`); refuse one that was only markup."""
+    value = plain_text(title)
+    if not value:
+        raise WorkflowError(
+            "Tiêu đề không được để trống hoặc chỉ có mã HTML / the title is empty once markup "
+            "is removed",
+            422,
+        )
+    return value
+
+
+def clean_tags(tags: list[str] | None) -> list[str]:
+    """Tags are shown as RSS categories: plain text, no blanks, no repeats."""
+    out: list[str] = []
+    for tag in tags or []:
+        value = plain_text(str(tag))
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
 def latest(item: ContentItem) -> ContentVersion:
     return item.versions[-1]
+
+
+def version_by_number(item: ContentItem, number: int) -> ContentVersion | None:
+    return next((v for v in item.versions if v.number == number), None)
+
+
+def lineage_authors(item: ContentItem) -> set[int]:
+    """Everyone who wrote or edited any version since the last approved one.
+
+    Words carried over from an approved version were already checked by someone else;
+    what changed since is the work of these people, and none of them may approve it.
+    """
+    approved = next((v.number for v in item.versions if v.id == item.approved_version_id), 0)
+    authors: set[int] = set()
+    for version in item.versions:
+        if version.number > approved:
+            authors.update(int(a) for a in version.authors or ())
+            if version.created_by is not None:
+                authors.add(version.created_by)
+    return authors
+
+
+def _add_author(version: ContentVersion, user_id: int | None) -> None:
+    if user_id is None:
+        return
+    version.created_by = user_id
+    if user_id not in (version.authors or []):
+        # A new list, so the JSON column is seen as changed.
+        version.authors = [*(version.authors or []), user_id]
 
 
 def edit_content(
@@ -92,21 +146,23 @@ def edit_content(
             title=current.title,
             body_html=current.body_html,
             summary=current.summary,
+            tags=list(current.tags or []),
+            language=current.language,
+            campaign_id=current.campaign_id,
             asset_id=current.asset_id,
             reading_text=current.reading_text,
             variants=dict(current.variants or {}),
+            authors=[],
             created_by=editor_id,
         )
         item.versions.append(target)
         item.latest_version = target.number
     elif current.status == "rejected":
         target.status = "draft"
-        target.created_by = editor_id if editor_id is not None else target.created_by
-    else:
-        # Whoever edits a draft last is its author, so they cannot approve it.
-        target.created_by = editor_id if editor_id is not None else target.created_by
+    # Every editor of a version is one of its authors, so none of them can approve it.
+    _add_author(target, editor_id)
     if "title" in changes:
-        target.title = nfc(changes["title"]).strip()
+        target.title = clean_title(changes["title"])
     if "body" in changes:
         target.body_html = sanitize_html(changes["body"])
     if "summary" in changes:
@@ -117,10 +173,12 @@ def edit_content(
         target.reading_text = nfc(changes["reading_text"]) if changes["reading_text"] else None
     if "variants" in changes:
         target.variants = dict(changes["variants"] or {})
-    for name in ("tags", "campaign_id", "language"):
+    if "tags" in changes:
+        target.tags = clean_tags(changes["tags"])
+    for name in ("campaign_id", "language"):
         if name in changes:
-            value = changes[name]
-            setattr(item, name, [nfc(t) for t in value] if name == "tags" else value)
+            setattr(target, name, changes[name])
+            setattr(item, name, changes[name])
     item.status = target.status
     item.updated_at = utcnow()
     _refresh_search(item, target)
@@ -147,9 +205,11 @@ def approve(session: Session, item: ContentItem, user_id: int) -> ContentVersion
             f"Chỉ duyệt được nội dung đang chờ duyệt (đang là {version.status}) "
             "/ only content in review can be approved"
         )
-    if version.created_by == user_id:
+    if user_id in lineage_authors(item):
         raise WorkflowError(
-            "Không được tự duyệt nội dung của mình / nobody approves their own content", 403
+            "Không được tự duyệt nội dung mình đã viết hoặc sửa / nobody approves content they "
+            "wrote or edited since the last approval",
+            403,
         )
     version.status = "approved"
     version.reviewed_by = user_id
@@ -166,8 +226,10 @@ def reject(item: ContentItem, user_id: int, note: str) -> ContentVersion:
         raise WorkflowError(
             "Chỉ từ chối được nội dung đang chờ duyệt / only content in review can be rejected"
         )
-    if version.created_by == user_id:
-        raise WorkflowError("Không được tự duyệt nội dung của mình / nobody reviews their own", 403)
+    if user_id in lineage_authors(item):
+        raise WorkflowError(
+            "Không được tự duyệt nội dung mình đã viết hoặc sửa / nobody reviews their own", 403
+        )
     version.status = "rejected"
     version.reviewed_by = user_id
     version.reviewed_at = utcnow()
@@ -183,17 +245,25 @@ def archive(item: ContentItem) -> None:
 
 
 def content_hash(session: Session, item: ContentItem, version: ContentVersion) -> str:
-    """SHA-256 over what the version says: kind, words, poster bytes, reading and variants."""
+    """SHA-256 over what the version says: kind, words, tags, language, campaign, poster
+    bytes, reading and variants (natural keys only, so the hash travels with an export)."""
     asset_sha = None
     if version.asset_id is not None:
         asset = session.get(Asset, version.asset_id)
         asset_sha = asset.sha256 if asset else None
+    campaign_slug = None
+    if version.campaign_id is not None:
+        campaign = session.get(Campaign, version.campaign_id)
+        campaign_slug = campaign.slug if campaign else None
     canonical = json.dumps(
         {
             "kind": item.kind,
             "title": version.title,
             "body": version.body_html,
             "summary": version.summary,
+            "tags": list(version.tags or []),
+            "language": version.language,
+            "campaign": campaign_slug,
             "asset": asset_sha,
             "reading_text": version.reading_text,
             "variants": version.variants or {},

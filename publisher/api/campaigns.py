@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from content_library.models import Campaign, Commune, Drive
-from content_library.sanitize import nfc
+from content_library.sanitize import nfc, plain_text
 from publisher.api.framework import (
     PAGE_PARAMS,
     ValidationFailed,
+    current_user,
     endpoint,
     get_or_404,
     iso,
@@ -20,8 +21,17 @@ from publisher.api.framework import (
     parse_date,
     parse_datetime,
 )
+from publisher.auth.services import can
 from publisher.db import db
 from publisher.errors import ApiError
+from publisher.planning.drive_changes import (
+    DriveChangeError,
+    approve_change,
+    edit_drive,
+    reject_change,
+    serialise_pending,
+)
+from publisher.planning.sources import PlanRefused
 
 
 def serialise_campaign(c: Campaign) -> dict[str, Any]:
@@ -34,6 +44,14 @@ def serialise_campaign(c: Campaign) -> dict[str, Any]:
         "ends_on": iso(c.ends_on),
         "paused": c.paused,
     }
+
+
+def _campaign_name(value: str) -> str:
+    """Plain text: the name is an RSS category and goes into announcements' titles."""
+    name = plain_text(value)
+    if not name:
+        raise ValidationFailed({"name": "is empty once markup is removed / chỉ có mã HTML"})
+    return name
 
 
 def serialise_drive(d: Drive) -> dict[str, Any]:
@@ -50,6 +68,7 @@ def serialise_drive(d: Drive) -> dict[str, Any]:
         "result_units": d.result_units,
         "status": d.status,
         "is_sample": d.is_sample,
+        "pending_change": serialise_pending(d),
     }
 
 
@@ -75,7 +94,7 @@ def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         raise ApiError(409, f"campaign slug {body['slug']!r} is taken / slug đã dùng")
     campaign = Campaign(
         slug=body["slug"],
-        name=nfc(body["name"]).strip(),
+        name=_campaign_name(body["name"]),
         description=nfc(body.get("description", "")),
         starts_on=starts,
         ends_on=ends,
@@ -132,7 +151,7 @@ def patch_campaign(id: int, body: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed({"ends_on": "must not be before starts_on"})
     campaign.starts_on, campaign.ends_on = starts, ends
     if "name" in body:
-        campaign.name = nfc(body["name"]).strip()
+        campaign.name = _campaign_name(body["name"])
     if "description" in body:
         campaign.description = nfc(body["description"])
     if "paused" in body:
@@ -165,7 +184,12 @@ def _drive_fields(body: dict[str, Any], drive: Drive | None) -> dict[str, Any]:
             values[name] = body[name]
     for name in ("name", "location"):
         if name in body:
-            values[name] = nfc(body[name]).strip()
+            # Plain text: a drive's name and place are put into announcements' titles.
+            values[name] = plain_text(body[name])
+            if not values[name]:
+                errors[name] = "is empty once markup is removed / chỉ có mã HTML"
+    if errors:
+        raise ValidationFailed(errors)
     return values
 
 
@@ -241,14 +265,59 @@ def get_drive(id: int) -> dict[str, Any]:
 )
 def patch_drive(id: int, body: dict[str, Any]) -> dict[str, Any]:
     drive = load_drive(id)
-    before = (drive.starts_at, drive.status)
-    for name, value in _drive_fields(body, drive).items():
-        setattr(drive, name, value)
-    db.session.flush()
-    from publisher.planning.follow import follow_drive
-
-    follow_drive(db.session, drive, previous_start=before[0], previous_status=before[1])
+    user = current_user()
+    try:
+        edit_drive(
+            db.session,
+            drive,
+            _drive_fields(body, drive),
+            user.id if user else None,
+            may_approve=can(user, "content:approve"),
+        )
+    except PlanRefused:
+        db.session.rollback()
+        raise
     db.session.commit()
+    return serialise_drive(drive)
+
+
+def _decide(action: Any) -> None:
+    try:
+        action()
+    except DriveChangeError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, str(exc)) from None
+    except PlanRefused:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+@endpoint(
+    "POST",
+    "/drives/{id}/approve-change",
+    summary="Apply the drive's pending change and release its held publications",
+    permission="content:approve",
+    response="Drive",
+)
+def approve_drive_change(id: int) -> dict[str, Any]:
+    drive = load_drive(id)
+    user = current_user()
+    assert user is not None
+    _decide(lambda: approve_change(db.session, drive, user.id))
+    return serialise_drive(drive)
+
+
+@endpoint(
+    "POST",
+    "/drives/{id}/reject-change",
+    summary="Drop the drive's pending change; held publications go out with the old words",
+    permission="content:approve",
+    response="Drive",
+)
+def reject_drive_change(id: int) -> dict[str, Any]:
+    drive = load_drive(id)
+    _decide(lambda: reject_change(db.session, drive))
     return serialise_drive(drive)
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 
 from content_library.assets import AssetRejected, store_image
-from content_library.models import Asset, Campaign, ContentItem
+from content_library.models import Asset, Campaign, ContentItem, ContentVersion
+from content_library.sanitize import plain_text
 from content_library.services import (
     WorkflowError,
     approve,
@@ -18,6 +19,7 @@ from content_library.services import (
     reject,
     search_statement,
     submit,
+    version_by_number,
 )
 from publisher.api.framework import (
     PAGE_PARAMS,
@@ -48,9 +50,9 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
         "title": version.title,
         "body": version.body_html,
         "summary": version.summary,
-        "language": item.language,
-        "campaign_id": item.campaign_id,
-        "tags": list(item.tags or []),
+        "language": version.language,
+        "campaign_id": version.campaign_id,
+        "tags": list(version.tags or []),
         "asset_id": version.asset_id,
         "reading_text": version.reading_text,
         "variants": dict(version.variants or {}),
@@ -66,8 +68,36 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
     }
 
 
+def serialise_version(version: ContentVersion) -> dict[str, Any]:
+    """One version as it was written; an approved one never changes."""
+    approved = version.status == "approved"
+    return {
+        "number": version.number,
+        "status": version.status,
+        "title": version.title,
+        "body": version.body_html,
+        "summary": version.summary,
+        "tags": list(version.tags or []),
+        "language": version.language,
+        "campaign_id": version.campaign_id,
+        "asset_id": version.asset_id,
+        "reading_text": version.reading_text,
+        "variants": dict(version.variants or {}),
+        "content_hash": version.content_hash,
+        "authors": sorted({int(a) for a in version.authors or ()}),
+        "approved_by": version.reviewed_by if approved else None,
+        "approved_at": iso(version.reviewed_at) if approved else None,
+        "review_note": version.review_note,
+        "submitted_at": iso(version.submitted_at),
+        "created_at": iso(version.created_at),
+    }
+
+
 def _check_refs(data: dict[str, Any]) -> None:
     errors = {}
+    if "title" in data and not plain_text(data["title"]):
+        # Titles are plain text: one made only of markup would be empty once cleaned.
+        errors["title"] = "is empty once markup is removed / tiêu đề chỉ có mã HTML"
     if (
         data.get("campaign_id") is not None
         and db.session.get(Campaign, data["campaign_id"]) is None
@@ -188,6 +218,32 @@ def patch_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
     _workflow(lambda: edit_content(db.session, item, body, user.id if user else None))
     db.session.commit()
     return serialise_content(item)
+
+
+@endpoint(
+    "GET",
+    "/content/{id}/versions",
+    summary="Every version of a content item, oldest first",
+    permission="content:read",
+    response="ContentVersionList",
+)
+def list_versions(id: int) -> dict[str, Any]:
+    item = load_content(id)
+    return {"items": [serialise_version(v) for v in item.versions]}
+
+
+@endpoint(
+    "GET",
+    "/content/{id}/versions/{number}",
+    summary="One version of a content item",
+    permission="content:read",
+    response="ContentVersion",
+)
+def get_version(id: int, number: int) -> dict[str, Any]:
+    version = version_by_number(load_content(id), number)
+    if version is None:
+        raise ApiError(404, f"Content {id} has no version {number} / không có phiên bản này")
+    return serialise_version(version)
 
 
 @endpoint(

@@ -63,6 +63,10 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+# Path parameters that are positive integers (database ids, version numbers).
+INT_PATH_PARAMS = ("id", "number")
+
+
 def endpoint(
     method: str,
     path: str,
@@ -95,7 +99,7 @@ def endpoint(
     )
     OPERATIONS.append(op)
     flask_path = path.replace("{", "<").replace("}", ">")
-    for name in ("id",):
+    for name in INT_PATH_PARAMS:
         flask_path = flask_path.replace(f"<{name}>", f"<int:{name}>")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,9 +116,10 @@ def endpoint(
                 if not can(user, op.permission):
                     raise forbidden()
             _check_query(op)
-            ident = kwargs.get("id")
-            if isinstance(ident, int) and not 1 <= ident <= 2**31 - 1:
-                raise ApiError(404, f"{ident} is not a valid id / không tìm thấy")
+            for name in INT_PATH_PARAMS:
+                ident = kwargs.get(name)
+                if isinstance(ident, int) and not 1 <= ident <= 2**31 - 1:
+                    raise ApiError(404, f"{ident} is not a valid {name} / không tìm thấy")
             if op.body and op.body_kind == "json":
                 kwargs["body"] = json_body(op.body)
             return view(**kwargs)

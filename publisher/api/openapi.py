@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from publisher.api.framework import OPERATIONS, SCHEMAS, Operation, api
+from publisher.api.framework import INT_PATH_PARAMS, OPERATIONS, SCHEMAS, Operation, api
 
 _STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
 
@@ -31,7 +31,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         "responses": {},
     }
     params = [copy.deepcopy(p) for p in op.query] + [copy.deepcopy(h) for h in op.headers]
-    for name in ("id",):
+    for name in reversed(INT_PATH_PARAMS):
         if "{" + name + "}" in op.path:
             params.insert(
                 0,
@@ -43,7 +43,7 @@ def _operation(op: Operation) -> dict[str, Any]:
                 },
             )
     for part in op.path.split("/"):
-        if part.startswith("{") and part[1:-1] != "id":
+        if part.startswith("{") and part[1:-1] not in INT_PATH_PARAMS:
             params.insert(
                 0,
                 {

@@ -115,6 +115,54 @@ schema(
         },
     },
 )
+_VERSION = {
+    "type": "object",
+    "required": [
+        "number",
+        "status",
+        "title",
+        "body",
+        "summary",
+        "tags",
+        "asset_id",
+        "reading_text",
+        "variants",
+        "content_hash",
+        "authors",
+        "approved_by",
+        "approved_at",
+        "created_at",
+    ],
+    "properties": {
+        "number": {"type": "integer", "minimum": 1},
+        "status": {"type": "string", "enum": ["draft", "in_review", "approved", "rejected"]},
+        "title": {"type": "string"},
+        "body": {"type": "string"},
+        "summary": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "language": {"type": "string"},
+        "campaign_id": {"type": ["integer", "null"]},
+        "asset_id": {"type": ["integer", "null"]},
+        "reading_text": {"type": ["string", "null"]},
+        "variants": {"type": "object"},
+        "content_hash": {"type": ["string", "null"]},
+        "authors": {"type": "array", "items": {"type": "integer"}},
+        "approved_by": {"type": ["integer", "null"]},
+        "approved_at": NULLABLE_DT,
+        "review_note": {"type": ["string", "null"]},
+        "submitted_at": NULLABLE_DT,
+        "created_at": DT,
+    },
+}
+schema("ContentVersion", _VERSION)
+schema(
+    "ContentVersionList",
+    {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _VERSION}},
+    },
+)
 schema(
     "Asset",
     {
@@ -227,6 +275,17 @@ schema(
             "result_units": {"type": ["integer", "null"]},
             "status": DRIVE_STATUS,
             "is_sample": {"type": "boolean"},
+            "pending_change": {
+                "type": ["object", "null"],
+                "required": ["fields", "previous", "requested_by", "requested_at"],
+                "properties": {
+                    "fields": {"type": "object"},
+                    "previous": {"type": "object"},
+                    "requested_by": {"type": ["integer", "null"]},
+                    "requesters": {"type": "array", "items": {"type": "integer"}},
+                    "requested_at": {"type": "string", "format": "date-time"},
+                },
+            },
         },
     },
 )

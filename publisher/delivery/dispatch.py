@@ -59,6 +59,8 @@ def expire_overdue(now: datetime) -> int:
             Publication.status.in_(("scheduled", "queued")),
             Publication.expires_at <= now,
             Publication.reconcile.is_(False),
+            # Held for a drive change: it waits, visibly, for the approver's decision.
+            not_held_for_drive_change(),
         )
         .values(
             status="expired",
@@ -107,6 +109,12 @@ def reap_leases(now: datetime) -> int:
     return len(reaped)
 
 
+def not_held_for_drive_change() -> Any:
+    """Rows of a drive whose edit waits for an approver are held (planning.drive_changes)."""
+    pending = select(Drive.id).where(Drive.pending_change.is_not(None))
+    return or_(Publication.drive_id.is_(None), Publication.drive_id.not_in(pending))
+
+
 def _channel_ready(now: datetime) -> Any:
     """Channels that may be called now: enabled, healthy and not resting."""
     return and_(
@@ -128,6 +136,7 @@ def _due_ids(now: datetime, limit: int) -> list[int]:
             Publication.next_attempt_at <= now,
             channel_ready,
             or_(Campaign.id.is_(None), Campaign.paused.is_(False)),
+            not_held_for_drive_change(),
         )
         .order_by(Publication.next_attempt_at, Publication.id)
         .limit(limit)

@@ -23,6 +23,13 @@ PUBLICATION_STATUSES = (
 )
 PENDING_STATUSES = ("scheduled", "queued", "publishing", "unconfirmed")
 PRIORITIES = ("normal", "priority", "emergency")
+# A publication of a drive whose edit waits for an approver (publisher.planning.drive_changes)
+# is held: it stays scheduled and says why in last_error.
+DRIVE_HOLD_CLASS = "held"
+DRIVE_HOLD_REASON = (
+    "Chờ người duyệt xác nhận thay đổi của đợt hiến máu "
+    "/ held: the drive's change waits for an approver"
+)
 # Channel health values that still deliver: "expiring" is flagged for people, not held.
 DELIVERING_HEALTH = ("ok", "expiring")
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from channels.base import (
     ChannelBroken,
@@ -36,9 +36,17 @@ from channels.base import (
     Unknown,
 )
 from content_library.db import utcnow
+from content_library.models import Drive
 from publisher.db import db
 from publisher.delivery.channels import adapter_for, flag_channel, pause_channel, record_check
-from publisher.delivery.models import DELIVERING_HEALTH, Attempt, Channel, Publication
+from publisher.delivery.models import (
+    DELIVERING_HEALTH,
+    DRIVE_HOLD_CLASS,
+    DRIVE_HOLD_REASON,
+    Attempt,
+    Channel,
+    Publication,
+)
 from publisher.delivery.render import render
 
 log = logging.getLogger(__name__)
@@ -101,6 +109,13 @@ def _hold_reason(channel: Channel) -> str:
     return "Kênh đang tạm nghỉ / channel resting"
 
 
+def _drive_change_pending(pub: Publication) -> bool:
+    if pub.drive_id is None:
+        return False
+    pending = db.session.scalar(select(Drive.pending_change).where(Drive.id == pub.drive_id))
+    return pending is not None
+
+
 def _close_adapter(adapter: Any) -> None:
     close = getattr(adapter, "close", None)
     if callable(close):
@@ -158,6 +173,21 @@ def deliver(publication_id: int) -> str:
         _finish(pub.id, token, values)
         db.session.commit()
         log.info("held: channel %s is %s", channel.slug, channel.health_status, extra=extra)
+        return "held"
+    if not pub.reconcile and _drive_change_pending(pub):
+        # Claimed just before an editor's drive change: its words wait for the approver.
+        _finish(
+            pub.id,
+            token,
+            {
+                "status": "scheduled",
+                "attempts": Publication.attempts - 1,
+                "next_attempt_at": now,
+                "last_error": DRIVE_HOLD_REASON,
+                "last_error_class": DRIVE_HOLD_CLASS,
+            },
+        )
+        db.session.commit()
         return "held"
     if pub.expires_at and pub.expires_at <= now and not pub.reconcile:
         _finish(

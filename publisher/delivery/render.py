@@ -91,9 +91,10 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         summary=summary or text[:300],
         link=link,
         media=media,
-        language=pub.content.language,
+        # The frozen version's, like the words: an unapproved edit changes no channel.
+        language=version.language,
         priority=pub.priority,
-        tags=tuple(pub.content.tags or ()),
+        tags=tuple(version.tags or ()),
         scheduled_at=pub.scheduled_at,
         expires_at=pub.expires_at,
         extra=extra,

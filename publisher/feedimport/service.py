@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content_library.models import ContentItem
-from content_library.sanitize import plain_to_html
+from content_library.sanitize import plain_text, plain_to_html
 from content_library.services import create_content
 from publisher.feedimport.fetch import FeedFetchError, fetch_feed
 from publisher.feedimport.models import FeedSource
@@ -224,7 +224,9 @@ def _create_one(
     name: str,
     feed: ParsedFeed,
 ) -> bool:
-    title = (entry.title or entry.summary or name).strip()
+    # Titles are plain text (RSS readers may render them as HTML): markup goes.
+    title = plain_text(entry.title or "") or plain_text(entry.summary or "") or plain_text(name)
+    title = title or "Bài nhập từ nguồn tin"
     if len(title) > _TITLE_MAX:
         title = title[: _TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
     try:

@@ -96,17 +96,17 @@ def _public_publication(session: Session, content_id: int, slug: str) -> Publica
 
 def _words(
     session: Session, pub: Publication, item: ContentItem
-) -> tuple[str, str, str, int | None]:
+) -> tuple[str, str, str, ContentVersion]:
     if is_templated(pub.render_context):
         title, body, summary = words_for(pub)
-        return title, body, summary, pub.version.asset_id
+        return title, body, summary, pub.version
     version = pub.version
     if item.approved_version_id is not None and item.approved_version_id != version.id:
         approved = session.get(ContentVersion, item.approved_version_id)
         # A correction approved after this publication: approved words are public words.
         if approved is not None and approved.number > version.number:
             version = approved
-    return version.title, version.body_html, version.summary or "", version.asset_id
+    return version.title, version.body_html, version.summary or "", version
 
 
 def _first_published(session: Session, content_id: int, fallback: datetime) -> datetime:
@@ -150,7 +150,8 @@ def load_article(session: Session, content_id: int, slug: str = "") -> ArticlePa
     if pub is None:
         return None
     item = pub.content
-    title, body_html, summary, asset_id = _words(session, pub, item)
+    title, body_html, summary, version = _words(session, pub, item)
+    asset_id = version.asset_id
     body_html = sanitize_html(body_html)
     poster = None
     if asset_id is not None:
@@ -159,7 +160,8 @@ def load_article(session: Session, content_id: int, slug: str = "") -> ArticlePa
         ).first()
         if row is not None:
             poster = Poster(asset_id, row.mime, row.width, row.height)
-    campaign = session.get(Campaign, item.campaign_id) if item.campaign_id else None
+    # The campaign the shown version names, not whatever an unapproved draft says.
+    campaign = session.get(Campaign, version.campaign_id) if version.campaign_id else None
     drive = None
     if pub.drive_id is not None:
         drive_row = session.get(Drive, pub.drive_id)

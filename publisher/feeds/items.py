@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from channels.portal_rss import Enclosure, FeedChannel, FeedItem
-from content_library.models import Asset, Campaign, ContentItem
+from content_library.models import Asset, Campaign, ContentItem, ContentVersion
 from content_library.sanitize import html_to_text, sanitize_html
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.render import article_path, rss_guid, words_for
@@ -63,7 +63,8 @@ def state_statement() -> Select[Any]:
         .select_from(Channel)
         .outerjoin(pub, and_(pub.channel_id == Channel.id, pub.status.in_(PROBED_STATUSES)))
         .outerjoin(item, item.id == pub.content_id)
-        .outerjoin(campaign, campaign.id == item.campaign_id)
+        .outerjoin(ContentVersion, ContentVersion.id == pub.version_id)
+        .outerjoin(campaign, campaign.id == ContentVersion.campaign_id)
         .where(Channel.slug == bindparam("slug"))
         .group_by(Channel.id)
     )
@@ -186,7 +187,7 @@ def feed_items(session: Session, channel: Channel, *, base_url: str, limit: int)
     ).all()
     pubs = {p.id: p for p in loaded}
     assets = _assets(session, {p.version.asset_id for p in loaded if p.version.asset_id})
-    campaigns = _campaign_names(session, {p.content.campaign_id for p in loaded})
+    campaigns = _campaign_names(session, {p.version.campaign_id for p in loaded})
     return [
         _item(pubs[pub_id], first_at, base_url, assets, campaigns) for pub_id, first_at in chosen
     ]
@@ -219,12 +220,12 @@ def plain_summary(summary: str, body_html: str, limit: int = SUMMARY_CHARS) -> s
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
 
-def categories(item: ContentItem, campaign_names: dict[int, str]) -> tuple[str, ...]:
-    """The campaign's name first, then the tags; no repeats."""
+def categories(version: ContentVersion, campaign_names: dict[int, str]) -> tuple[str, ...]:
+    """The campaign's name first, then the tags, as the delivered version has them."""
     names: list[str] = []
-    if item.campaign_id is not None and item.campaign_id in campaign_names:
-        names.append(campaign_names[item.campaign_id])
-    names.extend(str(tag) for tag in item.tags or ())
+    if version.campaign_id is not None and version.campaign_id in campaign_names:
+        names.append(campaign_names[version.campaign_id])
+    names.extend(str(tag) for tag in version.tags or ())
     unique: list[str] = []
     for name in names:
         if name.strip() and name not in unique:
@@ -258,7 +259,7 @@ def _item(
         summary=plain_summary(summary, body_html),
         content_html=body_html,
         published_at=first_published,
-        categories=categories(pub.content, campaign_names),
+        categories=categories(pub.version, campaign_names),
         enclosure=enclosure,
         image_url=image_url,
     )

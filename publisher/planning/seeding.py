@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, ContentVersion
-from content_library.sanitize import html_to_text, nfc, sanitize_html
+from content_library.sanitize import html_to_text, nfc, plain_text, sanitize_html
 from content_library.search import fold
 from content_library.services import content_hash
 from publisher.planning.drives_csv import DrivesImportFailed, ImportSummary, import_drives_csv
@@ -107,9 +107,12 @@ def _shipped_version(number: int, template: Template, asset_id: int | None) -> C
     return ContentVersion(
         number=number,
         status="approved",
-        title=nfc(template.title).strip(),
+        title=plain_text(template.title),
         body_html=sanitize_html(template.body),
         summary=nfc(template.description).strip(),
+        tags=list(TEMPLATE_TAGS),
+        language="vi",
+        authors=[],
         asset_id=asset_id,
         variants={},
         created_by=None,
@@ -125,7 +128,6 @@ def _create_template_item(session: Session, template: Template, asset_id: int | 
         kind=template.kind,
         status="approved",
         language="vi",
-        tags=list(TEMPLATE_TAGS),
         is_template=True,
         latest_version=1,
         source_guid=template_guid(template.key),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from content_library.db import utcnow
 from content_library.models import Campaign, Drive
+from publisher.delivery.drive_holds import hold_for_drive_change
 from publisher.delivery.models import Channel
 from publisher.delivery.publications import DEFAULT_DEADLINE, PublicationError, schedule
 from publisher.planning.errors import PlanningError, PlaybookInvalid, RecurrenceInvalid
@@ -240,6 +241,11 @@ def plan_drives(
     _resolve(session, result, proposals, existing, targets, now)
     if not dry_run:
         _apply(session, result, templates, user_id, accept_suggestions)
+        for drive, _cancelled in work:
+            if drive.pending_change is not None:
+                # The dispatcher holds them anyway; this says why on the new rows too.
+                session.flush()
+                hold_for_drive_change(session, drive.id)
     result.items.sort(key=lambda i: (i.scheduled_at, i.plan_key))
     return result
 

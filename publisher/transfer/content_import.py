@@ -31,6 +31,7 @@ def import_content(
     asset_ids = Names.reverse(names.assets)
     stamps: dict[int, Any] = {}
     for rec in records:
+        rec = _current_record(rec)
         feed_id = feed_ids.get(rec["feed_source"]) if rec["feed_source"] else None
         item = by_key.get(rec["key"]) or (
             by_source.get((feed_id, rec["source_guid"])) if rec["source_guid"] else None
@@ -52,7 +53,7 @@ def import_content(
         else:
             tally.updated += 1
         _apply_item(item, rec, names, feed_id)
-        _apply_versions(item, rec["versions"], asset_ids)
+        _apply_versions(item, rec["versions"], asset_ids, names)
         session.flush()
         approved = rec["approved_version"]
         item.approved_version_id = (
@@ -77,7 +78,6 @@ def _apply_item(item: ContentItem, rec: dict[str, Any], names: Names, feed_id: i
     item.status = rec["status"]
     item.language = rec["language"]
     item.campaign_id = campaign_id_for(names, rec["campaign"])
-    item.tags = rec["tags"]
     item.is_template = bool(rec["is_template"])
     item.feed_source_id = feed_id
     item.source_guid = rec["source_guid"]
@@ -87,8 +87,27 @@ def _apply_item(item: ContentItem, rec: dict[str, Any], names: Names, feed_id: i
     item.created_at = parse_datetime(rec["created_at"])
 
 
+def _current_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """The record in this format: format 1 kept the tags on the item (they were every
+    version's), and the item's language and campaign were every version's too."""
+    rec = dict(rec)
+    item_tags = rec.pop("tags", None)
+    versions = []
+    for version in rec["versions"]:
+        version = dict(version)
+        version.setdefault("tags", list(item_tags or []))
+        version.setdefault("language", rec["language"])
+        version.setdefault("campaign", rec["campaign"])
+        versions.append(version)
+    rec["versions"] = versions
+    return rec
+
+
 def _apply_versions(
-    item: ContentItem, records: list[dict[str, Any]], asset_ids: dict[str, int]
+    item: ContentItem,
+    records: list[dict[str, Any]],
+    asset_ids: dict[str, int],
+    names: Names,
 ) -> None:
     current = {v.number: v for v in item.versions}
     for rec in sorted(records, key=lambda r: r["number"]):
@@ -115,6 +134,11 @@ def _apply_versions(
         version.asset_id = asset_ids.get(rec["asset"]) if rec["asset"] else None
         version.reading_text = rec["reading_text"]
         version.variants = rec["variants"]
+        version.tags = list(rec["tags"])
+        version.language = rec["language"]
+        version.campaign_id = campaign_id_for(names, rec["campaign"])
+        if version.authors is None:
+            version.authors = []  # a new version: its authors are not in the export
         version.content_hash = rec["content_hash"]
         version.created_at = parse_datetime(rec["created_at"])
         version.submitted_at = parse_datetime(rec["submitted_at"])

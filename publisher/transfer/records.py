@@ -19,7 +19,10 @@ from publisher.feedimport.models import FeedSource
 from publisher.planning.models import PlaybookRecord
 
 FORMAT_NAME = "campaign-publisher-export"
-FORMAT_VERSION = 1
+# 2: tags, language and campaign belong to each version; format 1 exports (tags on the
+# item) are still read. A version's authors are people, and people are not exported: an
+# imported version keeps the authors this instance recorded for it, if any.
+FORMAT_VERSION = 2
 DATA_FILES = ("content.json", "campaigns.json", "channels.json", "playbooks.json")
 NOT_EXPORTED = (
     "users",
@@ -214,6 +217,9 @@ def version_record(version: ContentVersion, names: Names) -> dict[str, Any]:
         "asset": names.assets.get(version.asset_id) if version.asset_id else None,
         "reading_text": version.reading_text,
         "variants": version.variants or {},
+        "tags": list(version.tags or []),
+        "language": version.language,
+        "campaign": names.campaigns.get(version.campaign_id) if version.campaign_id else None,
         "content_hash": version.content_hash,
         "created_at": iso(version.created_at),
         "submitted_at": iso(version.submitted_at),
@@ -230,7 +236,6 @@ def item_record(item: ContentItem, names: Names) -> dict[str, Any]:
         "status": item.status,
         "language": item.language,
         "campaign": names.campaigns.get(item.campaign_id) if item.campaign_id else None,
-        "tags": item.tags or [],
         "is_template": bool(item.is_template),
         "feed_source": names.feeds.get(item.feed_source_id) if item.feed_source_id else None,
         "source_guid": item.source_guid,

@@ -74,6 +74,7 @@ def init_ui(app: Flask) -> None:
         views_channels,
         views_content,
         views_dashboard,
+        views_drive_changes,
         views_feeds,
         views_plan,
         views_publications,

@@ -86,7 +86,7 @@ def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
         summary=version.summary,
         link=link,
         media=media,
-        language=item.language,
+        language=version.language,
     )
     message = compose_message(post)
     fanpage = FanpagePreview(

@@ -49,6 +49,7 @@ def version_diff(old: ContentVersion | None, new: ContentVersion) -> list[FieldD
     fields = (
         ("Tiêu đề", lambda v: v.title),
         ("Tóm tắt", lambda v: v.summary or ""),
+        ("Thẻ", lambda v: ", ".join(v.tags or [])),
         ("Nội dung", lambda v: html_to_text(v.body_html)),
         ("Bản đọc trên loa (hiệu chỉnh)", lambda v: v.reading_text or ""),
     )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from content_library.models import ContentItem, ContentVersion
-from content_library.services import WorkflowError, approve, latest, reject
+from content_library.services import WorkflowError, approve, latest, lineage_authors, reject
 from publisher.auth.models import User
 from publisher.db import db
 from publisher.ui.blueprint import current_user, require, safe_next, ui
@@ -47,7 +47,7 @@ def approvals() -> str:
                 "version": version,
                 "previous": previous,
                 "diff": version_diff(previous, version),
-                "own": user is not None and version.created_by == user.id,
+                "own": user is not None and user.id in lineage_authors(item),
             }
         )
     authors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(author_ids)))}
@@ -100,5 +100,8 @@ def content_reject(content_id: int) -> Response:
 
 def _message(exc: WorkflowError) -> str:
     if exc.status == 403:
-        return f"{SELF_APPROVAL}: cần một người duyệt khác."
+        return (
+            f"{SELF_APPROVAL}: bạn đã viết hoặc sửa nội dung này từ lần duyệt trước, "
+            "cần một người duyệt khác."
+        )
     return vietnamese_part(str(exc))

@@ -10,12 +10,14 @@ from werkzeug.wrappers import Response
 
 from content_library.db import utcnow
 from content_library.models import DRIVE_STATUSES, Campaign, Commune, ContentItem, Drive
+from content_library.sanitize import plain_text
 from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.models import Publication
-from publisher.ui.blueprint import Page, page_number, require, ui
+from publisher.ui.blueprint import Page, may, page_number, require, ui
 from publisher.ui.formatting import DRIVE_STATUS, LOCAL, input_datetime
 from publisher.ui.forms import Form
+from publisher.ui.views_drive_changes import pending_rows, proposed_values, save_drive_edit
 
 
 def load_campaign(campaign_id: int) -> Campaign:
@@ -75,7 +77,11 @@ def campaign_detail(campaign_id: int) -> str:
 
 def _campaign_form(campaign: Campaign | None) -> tuple[dict[str, Any], Form]:
     form = Form(request.form)
-    name = form.text("name", required=True, max_length=200, label="Tên chiến dịch")
+    typed = form.text("name", required=True, max_length=200, label="Tên chiến dịch")
+    # Plain text: the name is an RSS category and goes into announcements' titles.
+    name = plain_text(typed)
+    if typed and not name:
+        form.errors["name"] = "Tên chiến dịch chỉ có mã HTML; hãy gõ bằng chữ thường."
     slug = slugify(form.text("slug", max_length=80) or name) if campaign is None else campaign.slug
     starts = form.date("starts_on", required=True, label="Ngày bắt đầu")
     ends = form.date("ends_on", required=True, label="Ngày kết thúc")
@@ -185,6 +191,14 @@ def drives() -> str:
 def _drive_values(drive: Drive | None) -> dict[str, Any]:
     if drive is None:
         return {"campaign_id": request.args.get("campaign_id", ""), "status": "planned"}
+    if not may("content:approve") and drive.pending_change is not None:
+        # An editor goes on from the change they asked for, not from the old facts.
+        shown = proposed_values(drive)
+        return {**_drive_values_of(drive), **shown}
+    return _drive_values_of(drive)
+
+
+def _drive_values_of(drive: Drive) -> dict[str, Any]:
     return {
         "name": drive.name,
         "campaign_id": drive.campaign_id or "",
@@ -205,6 +219,7 @@ def _render_drive(
     return render_template(
         "ui/drive_form.html",
         drive=drive,
+        change=pending_rows(drive) if drive is not None else [],
         values=values,
         errors=errors,
         campaigns=_campaign_options(),
@@ -216,8 +231,10 @@ def _render_drive(
 def _read_drive() -> tuple[dict[str, Any], dict[str, Any], Form]:
     form = Form(request.form)
     fields: dict[str, Any] = {
-        "name": form.text("name", required=True, max_length=200, label="Tên đợt"),
-        "location": form.text("location", required=True, max_length=300, label="Địa điểm"),
+        "name": plain_text(form.text("name", required=True, max_length=200, label="Tên đợt")),
+        "location": plain_text(
+            form.text("location", required=True, max_length=300, label="Địa điểm")
+        ),
         "commune_code": form.text("commune_code", required=True, label="Xã/phường"),
         "campaign_id": form.integer("campaign_id", minimum=1, label="Chiến dịch"),
         "starts_at": form.local_datetime("starts_at", required=True, label="Bắt đầu"),
@@ -226,6 +243,9 @@ def _read_drive() -> tuple[dict[str, Any], dict[str, Any], Form]:
         "result_units": form.integer("result_units", minimum=0, maximum=100_000, label="Kết quả"),
         "status": form.choice("status", DRIVE_STATUSES, label="Trạng thái") or "planned",
     }
+    for name, label in (("name", "Tên đợt"), ("location", "Địa điểm")):
+        if request.form.get(name, "").strip() and not fields[name]:
+            form.errors[name] = f"{label} chỉ có mã HTML; hãy gõ bằng chữ thường."
     if fields["commune_code"] and db.session.get(Commune, fields["commune_code"]) is None:
         form.errors["commune_code"] = "Xã/phường không tồn tại."
     if fields["campaign_id"] and db.session.get(Campaign, fields["campaign_id"]) is None:
@@ -274,14 +294,4 @@ def drive_update(drive_id: int) -> tuple[str, int] | Response:
     fields, values, form = _read_drive()
     if form.errors:
         return _render_drive(drive, values, form.errors, 422)
-    previous_start, previous_status = drive.starts_at, drive.status
-    for name, value in fields.items():
-        setattr(drive, name, value)
-    db.session.flush()
-    from publisher.planning.follow import follow_drive
-
-    # Planned announcements move (or are cancelled) with their drive, as through the API.
-    follow_drive(db.session, drive, previous_start=previous_start, previous_status=previous_status)
-    db.session.commit()
-    flash("Đã lưu đợt hiến máu.", "success")
-    return redirect(url_for("ui.drive_edit", drive_id=drive.id))
+    return save_drive_edit(drive, fields, values)

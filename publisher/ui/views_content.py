@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from content_library.assets import AssetRejected, store_image
 from content_library.db import utcnow
 from content_library.models import CONTENT_KINDS, CONTENT_STATUSES, Asset, Campaign, ContentItem
+from content_library.sanitize import plain_text
 from content_library.services import (
     WorkflowError,
     archive,
@@ -89,7 +90,7 @@ def _form_values(item: ContentItem | None) -> dict[str, Any]:
         "summary": version.summary,
         "body": version.body_html,
         "campaign_id": item.campaign_id or "",
-        "tags": ", ".join(item.tags or []),
+        "tags": ", ".join(version.tags or []),
         "reading_text": version.reading_text or "",
         "asset": version.asset,
     }
@@ -115,6 +116,8 @@ def _read_form(item: ContentItem | None) -> tuple[dict[str, Any], dict[str, Any]
     form = Form(request.form)
     kind = item.kind if item else form.choice("kind", CONTENT_KINDS, label="Loại nội dung")
     title = form.text("title", required=True, max_length=300, label="Tiêu đề")
+    if title and not plain_text(title):
+        form.errors["title"] = "Tiêu đề chỉ có mã HTML; hãy gõ tiêu đề bằng chữ thường."
     summary = form.text("summary", max_length=2000, label="Tóm tắt")
     body = request.form.get("body", "")
     if kind != "poster" and not body.strip():

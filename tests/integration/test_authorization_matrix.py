@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.api.framework import OPERATIONS
+from publisher.api.framework import INT_PATH_PARAMS, OPERATIONS
 from publisher.auth.models import ROLES
 from publisher.auth.services import PERMISSIONS
 
@@ -18,7 +18,7 @@ def concrete(path: str) -> str:
     parts = []
     for part in path.split("/"):
         if part.startswith("{"):
-            parts.append("999999" if part == "{id}" else "nothing")
+            parts.append("999999" if part[1:-1] in INT_PATH_PARAMS else "nothing")
         else:
             parts.append(part)
     return "/api/v1" + "/".join(parts)

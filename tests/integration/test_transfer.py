@@ -493,3 +493,37 @@ def test_an_approved_version_is_never_overwritten(app, target, tmp_path):
     result = run(target, "import", str(out))
     assert result.exit_code == 1
     assert "an approved version never changes" in result.output
+
+
+def test_tags_travel_with_each_version_and_format_1_exports_still_import(app, target, tmp_path):
+    from content_library.models import ContentItem
+    from publisher.db import db
+
+    seed_library(app)
+    out = tmp_path / "out"
+    assert run(app, "export", str(out)).exit_code == 0
+    items = json.loads((out / "content.json").read_text(encoding="utf-8"))["items"]
+    poster = next(i for i in items if i["kind"] == "poster")
+    assert "tags" not in poster
+    assert [v["tags"] for v in poster["versions"]] == [["xuân hồng", "áp phích"]] * 2
+    assert {v["campaign"] for v in poster["versions"]} == {"hien-mau-thu-nghiem"}
+    assert all("authors" not in v for v in poster["versions"]), "people are not exported"
+
+    def to_format_1(data: dict[str, Any]) -> None:
+        for item in data["items"]:
+            item["tags"] = item["versions"][-1]["tags"] + ["cũ"]
+            for version in item["versions"]:
+                for name in ("tags", "language", "campaign"):
+                    version.pop(name)
+
+    rewrite(out, "content.json", to_format_1)
+    meta = manifest(out)
+    meta["format_version"] = 1
+    (out / "manifest.json").write_text(json.dumps(meta), encoding="utf-8")
+    result = run(target, "import", str(out))
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        item = db.session.scalar(select(ContentItem).where(ContentItem.kind == "poster"))
+        assert [v.tags for v in item.versions] == [["xuân hồng", "áp phích", "cũ"]] * 2
+        assert {v.campaign_id for v in item.versions} == {item.campaign_id}
+        assert all(v.authors == [] for v in item.versions)

@@ -262,6 +262,14 @@ def test_campaigns_and_drives(app):
             "status": "done",
         },
     )
+    # The result is a fact announced in thanks: an editor's figure waits for an approver,
+    # while the status (a closed list) applies at once.
+    assert _row(app, Drive, 1).result_units is None and _row(app, Drive, 1).status == "done"
+    page = editor.get("/drives/1").get_data(as_text=True)
+    assert "Thay đổi đang chờ duyệt" in page and "Duyệt thay đổi" not in page
+    approver, _ = signed_in(app, "approver")
+    assert "Duyệt thay đổi" in approver.get("/drives/1").get_data(as_text=True)
+    approver.post("/drives/1/approve-change")
     assert _row(app, Drive, 1).result_units == 321
     page = editor.get("/calendar?date=2026-06-01").get_data(as_text=True)
     assert "Tháng 6 năm 2026" in page and "Đợt 1" in page
