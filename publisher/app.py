@@ -43,6 +43,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     connection.init_app(app, settings.REDIS_URL, settings.QUEUE_PREFIX)
 
     register_error_handlers(app)
+    from publisher.routing import install_converters
+
+    install_converters(app)
     _register_blueprints(app)
     app.before_request(_load_principal)
     from publisher.cli import register_cli
