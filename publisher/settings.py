@@ -56,6 +56,8 @@ class Settings:
     # Content and assets.
     ASSET_MAX_BYTES: int = 10 * 1024 * 1024
     ASSET_MAX_PIXELS: int = 40_000_000
+    # Width × height × bands × bytes per band of a decoded poster: 4096×4096 RGBA.
+    ASSET_MAX_DECODED_BYTES: int = 4096 * 4096 * 4
     MAX_REQUEST_BYTES: int = 12 * 1024 * 1024
     # Loudspeakers.
     READING_RATE: int = 190

@@ -293,6 +293,7 @@ def upload_asset() -> tuple[dict[str, Any], int]:
             created_by=user.id if user else None,
             max_bytes=settings.ASSET_MAX_BYTES,
             max_pixels=settings.ASSET_MAX_PIXELS,
+            max_decoded_bytes=settings.ASSET_MAX_DECODED_BYTES,
         )
     except AssetRejected as exc:
         raise ApiError(422, str(exc), errors={"file": str(exc)}) from None
