@@ -51,7 +51,13 @@ class PrintableConverter(UnicodeConverter):
 
 
 def install_converters(app: Flask) -> None:
-    """Use the bounded converters for every route; call before blueprints are registered."""
+    """Use the bounded converters for every route; call before blueprints are registered.
+
+    The API keeps werkzeug's own integer (``<api_id:…>``): its endpoint wrapper answers an
+    out-of-range id with a documented 404 problem, where a converter that does not match
+    would let routing answer 405 for methods another rule has.
+    """
+    app.url_map.converters["api_id"] = IntegerConverter
     app.url_map.converters["int"] = RowIdConverter
     app.url_map.converters["default"] = PrintableConverter
     app.url_map.converters["string"] = PrintableConverter

@@ -96,7 +96,7 @@ def endpoint(
     OPERATIONS.append(op)
     flask_path = path.replace("{", "<").replace("}", ">")
     for name in ("id",):
-        flask_path = flask_path.replace(f"<{name}>", f"<int:{name}>")
+        flask_path = flask_path.replace(f"<{name}>", f"<api_id:{name}>")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
