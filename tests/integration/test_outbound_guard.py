@@ -203,3 +203,18 @@ def test_the_older_setting_name_still_works():
     assert Settings.load({"OUTBOUND_ALLOW_PRIVATE": "on"}).OUTBOUND_ALLOW_PRIVATE is True
     both = {"FEED_IMPORT_ALLOW_PRIVATE": "1", "OUTBOUND_ALLOW_PRIVATE": "0"}
     assert Settings.load(both).OUTBOUND_ALLOW_PRIVATE is False  # the new name wins
+
+
+def test_the_ui_refuses_a_private_feed_source_in_vietnamese(app, db):
+    from publisher.feedimport.models import FeedSource
+
+    editor, _ = signed_in(app, "editor")
+    for url in ("http://127.0.0.1:9/rss.xml", "http://169.254.169.254/latest/meta-data/"):
+        answer = editor.post("/feed-sources/new", {"url": url, "interval_minutes": "60"})
+        assert answer.status_code == 422, url
+        assert "Địa chỉ nội bộ (máy này, mạng riêng) bị chặn" in answer.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(FeedSource)) == 0
+    saved = editor.post(
+        "/feed-sources/new", {"url": "https://baolaichau.vn/rss.rss", "interval_minutes": "60"}
+    )
+    assert saved.status_code == 302
