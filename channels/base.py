@@ -18,6 +18,7 @@ errors below, which decide what happens to the publication:
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -234,3 +235,25 @@ def fingerprint(text: str) -> str:
     normal = unicodedata.normalize("NFC", text or "").casefold()
     normal = _SPACE.sub(" ", normal).strip()
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+
+
+_TAG = re.compile(r"<[^>]*>?")
+EXCERPT_CHARS = 200
+
+
+def clean_excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A channel's answer as editors may see it: plain text, one line, at most ``limit`` chars.
+
+    Markup is removed (also what entities would turn back into markup), and control and
+    format characters (line breaks, bidi overrides) become spaces: the answer comes from
+    a server we do not control and ends up on editors' pages and in logs.
+    """
+    plain = _TAG.sub(" ", html.unescape(_TAG.sub(" ", text or "")))
+    plain = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch in "<>" else ch
+        for ch in unicodedata.normalize("NFC", plain)
+    )
+    plain = _SPACE.sub(" ", plain).strip()
+    if len(plain) <= limit:
+        return plain
+    return plain[: limit - 1].rstrip() + "…"

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from urllib3.exceptions import NewConnectionError
 
 from channels.base import (
@@ -28,9 +29,14 @@ from channels.base import (
     SettingsInvalid,
     Transient,
     Unknown,
+    clean_excerpt,
 )
+from channels.outbound import AddressRefused, check_url, outbound_session
 
 USER_AGENT = "campaign-publisher-webhook/1"
+# Enough of the receiver's answer to read its JSON ({"id": …, "url": …}); the rest is
+# never read, so a receiver cannot fill the worker's memory.
+ANSWER_BYTES = 64 * 1024
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -64,6 +70,15 @@ def _never_sent(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
+def _read_answer(response: requests.Response) -> str:
+    """At most ANSWER_BYTES of the body, decoded; a body cut short is kept as it came."""
+    try:
+        raw = response.raw.read(ANSWER_BYTES, decode_content=True) or b""
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError):
+        raw = b""  # the status is what counts; the body only explains it
+    return raw.decode(response.encoding or "utf-8", errors="replace")
+
+
 def _retry_after(response: requests.Response, default: float) -> float:
     value = response.headers.get("Retry-After", "")
     try:
@@ -76,7 +91,14 @@ class WebhookAdapter(Adapter):
     kind = "webhook"
     label = "Webhook (JSON có chữ ký)"
     settings_schema = {
-        "url": {"type": "string", "required": True, "description": "https:// address to POST to"},
+        # "outbound": a URL the service calls, held to the outbound address policy
+        # (no loopback or private addresses unless OUTBOUND_ALLOW_PRIVATE) when saved.
+        "url": {
+            "type": "string",
+            "required": True,
+            "outbound": True,
+            "description": "https:// address to POST to",
+        },
         "secret": {
             "type": "string",
             "required": True,
@@ -107,15 +129,49 @@ class WebhookAdapter(Adapter):
             "X-Publisher-Signature": sign(self.config.settings["secret"], timestamp, body),
         }
         timeout = float(self.config.options.get("timeout", 30))
-        http = self.session or requests
+        # Checked again at every call, not only when saved: a name may resolve elsewhere
+        # by now. The guarded session also refuses a connection that lands on a private
+        # address (DNS rebinding) before the body is sent.
+        allow_private = bool(self.config.options.get("allow_private", False))
+        http = self.session or outbound_session(allow_private=allow_private)
         try:
+            return self._send(http, post, body, headers, timeout, allow_private)
+        finally:
+            if self.session is None:
+                http.close()
+
+    def _send(
+        self,
+        http: Any,
+        post: RenderedPost,
+        body: bytes,
+        headers: dict[str, str],
+        timeout: float,
+        allow_private: bool,
+    ) -> DeliveryResult:
+        url = self.config.settings["url"]
+        try:
+            check_url(url, allow_private=allow_private)
             response = http.post(
-                self.config.settings["url"],
+                url,
                 data=body,
                 headers=headers,
                 timeout=(min(5.0, timeout), timeout),
                 allow_redirects=False,
+                stream=True,
             )
+        except AddressRefused as exc:
+            if exc.reason == "unresolvable":
+                raise Transient(f"could not resolve the receiver: {exc.detail}") from None
+            # Nothing was sent. Only a person can fix the address (or the setting).
+            if exc.reason == "private":
+                raise Permanent(
+                    "Địa chỉ webhook trỏ tới mạng nội bộ nên bị chặn / receiver address "
+                    f"refused (OUTBOUND_ALLOW_PRIVATE is off): {exc.detail}"
+                ) from None
+            raise Permanent(
+                f"Địa chỉ webhook không hợp lệ / receiver URL refused: {exc.detail}"
+            ) from None
         except (requests.ConnectTimeout, requests.exceptions.InvalidURL) as exc:
             # Nothing was sent: safe to try again.
             raise Transient(f"could not connect: {exc}") from None
@@ -125,16 +181,19 @@ class WebhookAdapter(Adapter):
             raise Unknown(f"connection lost after sending: {exc}") from None
         except requests.Timeout as exc:
             raise Unknown(f"no answer in {timeout:g} s: {exc}") from None
-        excerpt = response.text[:500]
         with response:
             status = response.status_code
+            answer = _read_answer(response)
+        excerpt = clean_excerpt(answer)
         if 200 <= status < 300:
             try:
-                data = json.loads(excerpt) if excerpt.strip().startswith("{") else {}
+                data = json.loads(answer) if answer.strip().startswith("{") else {}
             except ValueError:
                 data = {}
+            if not isinstance(data, dict):
+                data = {}
             return DeliveryResult(
-                external_id=str(data.get("id") or post.idempotency_key),
+                external_id=str(data.get("id") or post.idempotency_key)[:200],
                 external_url=data.get("url") if isinstance(data.get("url"), str) else None,
                 excerpt=excerpt,
             )
@@ -148,7 +207,7 @@ class WebhookAdapter(Adapter):
         if status in (408, 425) or status >= 500:
             raise Transient(f"receiver answered HTTP {status}", excerpt=excerpt, code=str(status))
         raise Permanent(
-            f"receiver refused the delivery: HTTP {status} {excerpt[:200]}",
+            f"receiver refused the delivery: HTTP {status} {excerpt}".rstrip(),
             excerpt=excerpt,
             code=str(status),
         )

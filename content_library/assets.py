@@ -7,7 +7,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageMode, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,10 @@ from content_library.models import Asset
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 THUMBNAIL_SIZE = (320, 320)
+# A 4096×4096 RGBA poster decoded: 64 MiB. Pixel count alone is no bound on memory: the
+# same pixels take four times the bytes with four bands, twice again at 16 bits a band.
+DEFAULT_MAX_DECODED_BYTES = 4096 * 4096 * 4
+_MIB = 1024 * 1024
 
 
 class AssetRejected(ValueError):
@@ -32,8 +36,40 @@ class ProcessedImage:
     sha256: str
 
 
-def process_image(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedImage:
-    """Decode, check and re-encode an upload; metadata (EXIF, GPS, ICC text) is dropped."""
+def decoded_size(width: int, height: int, mode: str) -> int:
+    """Bytes the decoded image takes: width × height × bands × bytes per band.
+
+    Pillow keeps three-band pixels in four bytes, so three bands count as four.
+    """
+    spec = ImageMode.getmode(mode)
+    bands = len(spec.bands)
+    band_bytes = max(1, int(spec.typestr[-1]))
+    return width * height * (4 if bands == 3 else bands) * band_bytes
+
+
+def _check_decoded_size(width: int, height: int, mode: str, limit: int) -> None:
+    size = decoded_size(width, height, mode)
+    if size > limit:
+        raise AssetRejected(
+            f"Ảnh quá lớn để xử lý: {width}×{height} điểm ảnh, chế độ màu {mode}, cần "
+            f"{size / _MIB:.0f} MB khi giải nén (tối đa {limit / _MIB:.0f} MB); hãy thu nhỏ "
+            f"ảnh, ví dụ còn 4096×4096 điểm ảnh / image would take {size} bytes decoded "
+            f"({width}x{height} {mode}), over the {limit}-byte limit"
+        )
+
+
+def process_image(
+    raw: bytes,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+) -> ProcessedImage:
+    """Decode, check and re-encode an upload; metadata (EXIF, GPS, ICC text) is dropped.
+
+    Size limits are checked on the header (dimensions and mode) before any pixel is
+    decoded, so a small file that would inflate past ``max_decoded_bytes`` costs nothing.
+    """
     if not raw:
         raise AssetRejected("Tệp rỗng / the file is empty")
     if len(raw) > max_bytes:
@@ -55,6 +91,7 @@ def process_image(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedIm
                     raise AssetRejected(
                         f"Ảnh quá lớn ({width}×{height} điểm ảnh) / image has too many pixels"
                     )
+                _check_decoded_size(width, height, probe.mode, max_decoded_bytes)
                 probe.load()
                 image = ImageOps.exif_transpose(probe)
     except AssetRejected:
@@ -69,9 +106,7 @@ def process_image(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedIm
         raise AssetRejected(f"Ảnh bị hỏng / the image is damaged ({exc})") from None
     mime = ALLOWED_FORMATS[fmt]
     data = _encode(image, fmt)
-    thumb = image.copy()
-    thumb.thumbnail(THUMBNAIL_SIZE)
-    thumbnail = _encode(thumb, "PNG" if fmt == "PNG" else "JPEG")
+    thumbnail = _encode(_thumbnail(image), "PNG" if fmt == "PNG" else "JPEG")
     return ProcessedImage(
         data=data,
         thumbnail=thumbnail,
@@ -82,6 +117,16 @@ def process_image(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedIm
     )
 
 
+def _thumbnail(image: Image.Image) -> Image.Image:
+    """The image scaled to fit THUMBNAIL_SIZE, never enlarged; no full-size copy is made."""
+    box_w, box_h = THUMBNAIL_SIZE
+    if image.width <= box_w and image.height <= box_h:
+        return image
+    scale = min(box_w / image.width, box_h / image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
 def store_image(
     session: Session,
     raw: bytes,
@@ -90,12 +135,15 @@ def store_image(
     created_by: int | None,
     max_bytes: int,
     max_pixels: int,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> tuple[Asset, bool]:
     """Process an upload and store it once (by SHA-256); returns the asset and whether it is new.
 
     Raises :class:`AssetRejected` with a message for the uploader.
     """
-    image = process_image(raw, max_bytes=max_bytes, max_pixels=max_pixels)
+    image = process_image(
+        raw, max_bytes=max_bytes, max_pixels=max_pixels, max_decoded_bytes=max_decoded_bytes
+    )
     existing = session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
     if existing is not None:
         return existing, False

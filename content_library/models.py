@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -86,17 +87,25 @@ class Drive(Base):
     commune: Mapped[Commune] = relationship()
 
 
+def new_media_key() -> str:
+    """192 random bits, URL-safe: the part of a public poster URL nobody can guess."""
+    return secrets.token_urlsafe(24)
+
+
 class Asset(Base):
     """A poster image, decoded, re-encoded without metadata, stored in the database.
 
     Bytes live in the database so that any web machine can serve them and an
-    export carries them; posters are small (the API caps them).
+    export carries them; posters are small (the API caps them). ``media_key`` names
+    the poster in its public URL (``/media/<media_key>/<name>``), served only once
+    an approved version uses it; sequential ids would let anyone walk every draft.
     """
 
     __tablename__ = "assets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    media_key: Mapped[str] = mapped_column(String(64), unique=True, default=new_media_key)
     mime: Mapped[str] = mapped_column(String(40))
     filename: Mapped[str] = mapped_column(String(200))
     width: Mapped[int]

@@ -51,6 +51,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=settings.TRUSTED_PROXIES, x_proto=0, x_host=0, x_port=0
         )
     register_error_handlers(app)
+    from publisher.routing import install_converters
+
+    install_converters(app)
     _register_blueprints(app)
     app.before_request(_load_principal)
     from publisher.cli import register_cli

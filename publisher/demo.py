@@ -153,6 +153,7 @@ def _poster_asset(session: Session, spec: dict[str, Any], owner: User) -> Asset:
         created_by=owner.id,
         max_bytes=settings.ASSET_MAX_BYTES,
         max_pixels=settings.ASSET_MAX_PIXELS,
+        max_decoded_bytes=settings.ASSET_MAX_DECODED_BYTES,
     )
     return asset
 

@@ -42,6 +42,10 @@ class Settings:
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     FACEBOOK_GRAPH_URL: str = "https://graph.facebook.com"
     FACEBOOK_GRAPH_VERSION: str = "v25.0"
+    # Off: URLs people configure (feed sources, webhooks) may not point at loopback,
+    # private, link-local or reserved addresses, when saved and when called.
+    OUTBOUND_ALLOW_PRIVATE: bool = False
+    # The older name of OUTBOUND_ALLOW_PRIVATE, still read; the new name wins if both are set.
     FEED_IMPORT_ALLOW_PRIVATE: bool = False
     PUBLISHER_ENV: str = "development"
     INSTANCE_PATH: str = ""
@@ -57,6 +61,8 @@ class Settings:
     # Content and assets.
     ASSET_MAX_BYTES: int = 10 * 1024 * 1024
     ASSET_MAX_PIXELS: int = 40_000_000
+    # Width × height × bands × bytes per band of a decoded poster: 4096×4096 RGBA.
+    ASSET_MAX_DECODED_BYTES: int = 4096 * 4096 * 4
     MAX_REQUEST_BYTES: int = 12 * 1024 * 1024
     # Loudspeakers.
     READING_RATE: int = 190
@@ -96,6 +102,9 @@ class Settings:
                 values[key] = value
             else:
                 extra[key] = value
+        if "OUTBOUND_ALLOW_PRIVATE" not in values and "FEED_IMPORT_ALLOW_PRIVATE" in values:
+            values["OUTBOUND_ALLOW_PRIVATE"] = values["FEED_IMPORT_ALLOW_PRIVATE"]
+        values.pop("FEED_IMPORT_ALLOW_PRIVATE", None)
         parsed: dict[str, Any] = {}
         for name, value in values.items():
             default = known[name].default
@@ -117,7 +126,10 @@ class Settings:
 
     def validated(self) -> Settings:
         instance = Path(self.INSTANCE_PATH or Path.cwd() / "instance")
-        updates: dict[str, Any] = {"INSTANCE_PATH": str(instance)}
+        updates: dict[str, Any] = {
+            "INSTANCE_PATH": str(instance),
+            "FEED_IMPORT_ALLOW_PRIVATE": self.OUTBOUND_ALLOW_PRIVATE,
+        }
         if not self.DATABASE_URL:
             updates["DATABASE_URL"] = f"sqlite:///{instance / 'publisher.db'}"
         if not self.SECRET_KEY:

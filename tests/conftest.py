@@ -137,10 +137,13 @@ def clean_database(app) -> None:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[object]:
+def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[object]:
+    """The app under test; ``@pytest.mark.settings(NAME=value)`` overrides settings."""
     from publisher import create_app
 
-    application = create_app(app_config(database_url, tmp_path))
+    marker = request.node.get_closest_marker("settings")
+    overrides = dict(marker.kwargs) if marker else {}
+    application = create_app(app_config(database_url, tmp_path, **overrides))
     yield application
     clean_database(application)
 

@@ -32,6 +32,7 @@ from publisher.api.framework import (
 )
 from publisher.db import db
 from publisher.errors import ApiError, not_found
+from publisher.public import is_public, media_path, media_response
 
 
 def serialise_content(item: ContentItem) -> dict[str, Any]:
@@ -307,10 +308,13 @@ def archive_content(id: int) -> dict[str, Any]:
 
 
 def serialise_asset(asset: Asset) -> dict[str, Any]:
+    base = current_app.config["SETTINGS"].PUBLIC_BASE_URL
     return {
         "id": asset.id,
-        "url": url_for("public.asset_file", asset_id=asset.id, _external=False),
-        "thumbnail_url": url_for("public.asset_thumbnail", asset_id=asset.id),
+        # Drafts' posters are not public: editors read every poster signed in.
+        "url": url_for("api.content_asset_file", id=asset.id),
+        "thumbnail_url": url_for("api.content_asset_thumbnail", id=asset.id),
+        "public_url": base + media_path(asset) if is_public(db.session, asset.id) else None,
         "mime": asset.mime,
         "width": asset.width,
         "height": asset.height,
@@ -349,6 +353,7 @@ def upload_asset() -> tuple[dict[str, Any], int]:
             created_by=user.id if user else None,
             max_bytes=settings.ASSET_MAX_BYTES,
             max_pixels=settings.ASSET_MAX_PIXELS,
+            max_decoded_bytes=settings.ASSET_MAX_DECODED_BYTES,
         )
     except AssetRejected as exc:
         raise ApiError(422, str(exc), errors={"file": str(exc)}) from None
@@ -366,15 +371,21 @@ def get_asset(id: int) -> dict[str, Any]:
     return serialise_asset(asset)
 
 
-def asset_response(asset: Asset, thumbnail: bool = False) -> Response:
-    data = asset.thumbnail if thumbnail else asset.data
-    mime = (
-        asset.mime
-        if not thumbnail
-        else ("image/png" if asset.mime == "image/png" else "image/jpeg")
-    )
-    response = Response(data, mimetype=mime)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["ETag"] = f'"{asset.sha256}{"-t" if thumbnail else ""}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+@endpoint(
+    "GET",
+    "/assets/{id}/file",
+    summary="The poster image, approved or not (signed in)",
+    permission="content:read",
+)
+def asset_file(id: int) -> Response:
+    return media_response(get_or_404(Asset, id, "Asset"), public=False)
+
+
+@endpoint(
+    "GET",
+    "/assets/{id}/thumbnail",
+    summary="The poster's thumbnail, approved or not (signed in)",
+    permission="content:read",
+)
+def asset_thumbnail(id: int) -> Response:
+    return media_response(get_or_404(Asset, id, "Asset"), thumbnail=True, public=False)

@@ -152,7 +152,7 @@ def _load(source_id: int) -> FeedSource:
 
 
 def clean_url(raw: str) -> str:
-    allow_private = current_app.config["SETTINGS"].FEED_IMPORT_ALLOW_PRIVATE
+    allow_private = current_app.config["SETTINGS"].OUTBOUND_ALLOW_PRIVATE
     try:
         return clean_source_url(raw, allow_private=allow_private)
     except SourceUrlRefused as exc:
@@ -274,7 +274,7 @@ def patch_source(id: int, body: dict[str, Any]) -> dict[str, Any]:
 )
 def import_now(id: int) -> dict[str, Any]:
     source = _load(id)
-    allow_private = current_app.config["SETTINGS"].FEED_IMPORT_ALLOW_PRIVATE
+    allow_private = current_app.config["SETTINGS"].OUTBOUND_ALLOW_PRIVATE
     # An unexpected failure is recorded on the source, then answered as a 500 problem.
     report = import_one(db.session, source.id, allow_private=allow_private, now=utcnow())
     assert report is not None

@@ -100,7 +100,7 @@ def endpoint(
     OPERATIONS.append(op)
     flask_path = path.replace("{", "<").replace("}", ">")
     for name in INT_PATH_PARAMS:
-        flask_path = flask_path.replace(f"<{name}>", f"<int:{name}>")
+        flask_path = flask_path.replace(f"<{name}>", f"<api_id:{name}>")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -146,8 +146,32 @@ def json_body(schema_name: str) -> dict[str, Any]:
         raise ApiError(
             400, "JSON chứa ký tự Unicode không hợp lệ / lone surrogate in a string"
         ) from None
+    nul = _nul_path(data)
+    if nul is not None:
+        # PostgreSQL cannot store U+0000 in text; SQLite can: refuse it on both alike.
+        raise ValidationFailed({nul or "body": "must not contain the NUL character (U+0000)"})
     validate(data, SCHEMAS[schema_name])
     return data
+
+
+def _nul_path(data: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (value or key) holding U+0000, else None."""
+    if isinstance(data, str):
+        return path if "\x00" in data else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return path or "body"
+            found = _nul_path(value, where)
+            if found is not None:
+                return found
+    if isinstance(data, list):
+        for index, value in enumerate(data):
+            found = _nul_path(value, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 def validate(data: Any, definition: dict[str, Any]) -> None:

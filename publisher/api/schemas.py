@@ -170,8 +170,16 @@ schema(
         "required": ["id", "url", "mime", "width", "height", "bytes", "sha256"],
         "properties": {
             "id": ID,
-            "url": {"type": "string"},
-            "thumbnail_url": {"type": "string"},
+            "url": {
+                "type": "string",
+                "description": "the image for signed-in people (bearer token or session)",
+            },
+            "thumbnail_url": {"type": "string", "description": "its thumbnail, signed in"},
+            "public_url": {
+                "type": ["string", "null"],
+                "description": "absolute public URL (/media/<key>/<name>) once an approved "
+                "version uses the poster; null before",
+            },
             "mime": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
             "width": {"type": "integer"},
             "height": {"type": "integer"},

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from channels.base import Adapter, ChannelConfig, HealthReport, SettingsInvalid
+from channels.outbound import PRIVATE_REFUSED, private_destination
 from channels.registry import adapter_class, kinds
 from content_library.db import utcnow
 from publisher.delivery.crypto import (
@@ -28,12 +30,32 @@ class ChannelInvalid(ValueError):
         self.errors = dict(errors)
 
 
-def _split(kind: str, settings: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _allow_private(allow_private: bool | None) -> bool:
+    if allow_private is not None:
+        return allow_private
+    return bool(current_app.config["SETTINGS"].OUTBOUND_ALLOW_PRIVATE)
+
+
+def _split(
+    kind: str, settings: Mapping[str, Any], *, allow_private: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
     cls = adapter_class(kind)
     try:
         cleaned = cls.validate_settings(settings)
     except SettingsInvalid as exc:
         raise ChannelInvalid({f"settings.{k}": v for k, v in exc.errors.items()}) from None
+    if not allow_private:
+        # Settings the adapter marks "outbound" are URLs the service will call: the same
+        # address policy as feed sources, told at once (the adapter checks again per call).
+        refused = {
+            f"settings.{name}": PRIVATE_REFUSED
+            for name, spec in cls.settings_schema.items()
+            if spec.get("outbound")
+            and isinstance(cleaned.get(name), str)
+            and private_destination(urlsplit(cleaned[name]).hostname or "")
+        }
+        if refused:
+            raise ChannelInvalid(refused)
     secret_names = cls.secret_fields()
     plain = {k: v for k, v in cleaned.items() if k not in secret_names}
     secret = {k: v for k, v in cleaned.items() if k in secret_names}
@@ -50,12 +72,14 @@ def create_channel(
     enabled: bool = True,
     rules: Mapping[str, Any] | None = None,
     secret_key: str,
+    allow_private: bool | None = None,
 ) -> Channel:
+    """A new channel; ``allow_private`` None means the service's OUTBOUND_ALLOW_PRIVATE."""
     if kind not in kinds():
         raise ChannelInvalid({"kind": "must be one of " + ", ".join(kinds())})
     if session.scalar(select(Channel).where(Channel.slug == slug)) is not None:
         raise ChannelInvalid({"slug": "is already used by another channel"})
-    plain, secret = _split(kind, settings)
+    plain, secret = _split(kind, settings, allow_private=_allow_private(allow_private))
     channel = Channel(
         kind=kind,
         slug=slug,
@@ -71,14 +95,19 @@ def create_channel(
 
 
 def update_channel(
-    session: Session, channel: Channel, changes: Mapping[str, Any], *, secret_key: str
+    session: Session,
+    channel: Channel,
+    changes: Mapping[str, Any],
+    *,
+    secret_key: str,
+    allow_private: bool | None = None,
 ) -> Channel:
     """Apply changes; settings merge, so omitted (write-only) secrets are kept."""
     if "settings" in changes:
         current = {**channel.settings, **decrypt_secrets(secret_key, channel.secrets_encrypted)}
         merged = {**current, **changes["settings"]}
         merged = {k: v for k, v in merged.items() if v is not None}
-        plain, secret = _split(channel.kind, merged)
+        plain, secret = _split(channel.kind, merged, allow_private=_allow_private(allow_private))
         channel.settings = plain
         channel.secrets_encrypted = encrypt_secrets(secret_key, secret)
         if channel.health_status in ("needs_attention", "expiring"):
@@ -107,6 +136,7 @@ def channel_config(channel: Channel) -> ChannelConfig:
             "graph_version": settings.FACEBOOK_GRAPH_VERSION,
             "timeout": settings.CHANNEL_TIMEOUT_SECONDS,
             "public_base_url": settings.PUBLIC_BASE_URL,
+            "allow_private": settings.OUTBOUND_ALLOW_PRIVATE,
         },
     )
 

@@ -34,6 +34,7 @@ from channels.base import (
     RateLimited,
     Transient,
     Unknown,
+    clean_excerpt,
 )
 from content_library.db import utcnow
 from content_library.models import Drive
@@ -75,12 +76,12 @@ def _finish(
 def _close_attempt(
     attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
 ) -> None:
+    # Editors read the excerpt: whatever the adapter kept, only a short plain-text line.
+    kept = clean_excerpt(excerpt)
     db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt_id)
-        .values(
-            finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=excerpt or None
-        )
+        .values(finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=kept or None)
     )
 
 

@@ -17,6 +17,7 @@ from content_library.models import Asset
 from content_library.sanitize import html_to_text
 from content_library.search import slugify
 from publisher.delivery.models import Publication
+from publisher.public import media_path
 
 
 def idempotency_key(publication_id: int) -> str:
@@ -61,7 +62,7 @@ def render(session: Session, pub: Publication) -> RenderedPost:
                     filename=asset.filename,
                     mime=asset.mime,
                     data=asset.data,
-                    url=f"{base}/media/{asset.id}",
+                    url=base + media_path(asset),
                     width=asset.width,
                     height=asset.height,
                 ),

@@ -63,7 +63,7 @@ def _echo(reports: list[ImportReport]) -> None:
 @click.option("--once", is_flag=True, help="Import every enabled source once, then exit.")
 @with_appcontext
 def import_command(once: bool) -> None:
-    allow_private = current_app.config["SETTINGS"].FEED_IMPORT_ALLOW_PRIVATE
+    allow_private = current_app.config["SETTINGS"].OUTBOUND_ALLOW_PRIVATE
     if once:
         _echo(import_enabled(db.session, allow_private=allow_private, now=utcnow()))
         return

@@ -8,28 +8,25 @@ redirect hop, which is why redirects are followed by hand. The body is streamed
 with a size cap and an overall deadline, so a hostile or broken server can
 neither exhaust memory nor hold a worker forever.
 
-Checking the name before the request is not enough on its own: with DNS
-rebinding a name resolves to a public address for the check and to a private one
-for the connection. Sessions from :func:`public_only_session` (what
-``fetch_feed`` uses unless given a session) also check the address each socket
-actually connected to, before anything is sent. Through a proxy that check does
-not apply (the peer is the proxy); the name check still does.
+Which addresses may be reached is decided in one place, :mod:`channels.outbound`,
+shared with the webhook channel: the name is checked before each hop, and sessions
+from ``public_only_session`` (what ``fetch_feed`` uses unless given a session) check
+the address each socket actually connected to, which defeats DNS rebinding.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-from urllib.parse import urldefrag, urljoin, urlsplit
+from typing import Literal
+from urllib.parse import urldefrag, urljoin
 
 import requests
-import requests.adapters
 import urllib3
-import urllib3.connection
+
+from channels import outbound
+from channels.outbound import AddressRefused
 
 USER_AGENT = "campaign-publisher/0.1 (feed importer)"
 ACCEPT = (
@@ -38,8 +35,6 @@ ACCEPT = (
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK_BYTES = 64 * 1024
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class FeedFetchError(Exception):
@@ -83,13 +78,13 @@ def fetch_feed(
 
     ``timeout`` is (connect, read-gap) per request; ``total_timeout`` bounds the whole
     exchange including a body that trickles in. A session passed in is used as it is
-    and left open; make it with :func:`public_only_session` to keep the connect-time
+    and left open; make it with ``channels.outbound.public_only_session`` to keep the connect-time
     address check.
     """
     if session is not None:
         http = session
     else:
-        http = requests.Session() if allow_private else public_only_session()
+        http = outbound.outbound_session(allow_private=allow_private)
     try:
         return _fetch(
             http,
@@ -173,6 +168,8 @@ def _get(
         return http.get(
             url, headers=dict(headers), timeout=timeout, allow_redirects=False, stream=True
         )
+    except AddressRefused as exc:  # the connection landed on a non-public address
+        raise _refused(exc) from exc
     except requests.exceptions.Timeout as exc:
         raise FeedFetchError(
             "Hết thời gian chờ nguồn tin phản hồi", f"timed out: {url}: {exc}", transient=True
@@ -270,104 +267,23 @@ def _read_capped(
     return b"".join(chunks)
 
 
-def is_blocked_address(ip: IPAddress) -> bool:
-    """True for addresses a server-side fetcher must not reach (anything not public)."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None and is_blocked_address(embedded):
-            return True
-    return (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
+_REFUSED_VI = {
+    "invalid": "Địa chỉ nguồn tin không hợp lệ",
+    "scheme": "Chỉ hỗ trợ nguồn tin qua http hoặc https",
+    "unresolvable": "Không tìm thấy tên miền của nguồn tin",
+    "private": "Địa chỉ nội bộ bị chặn",
+}
+
+
+def _refused(exc: AddressRefused) -> FeedFetchError:
+    return FeedFetchError(
+        _REFUSED_VI[exc.reason], exc.detail, transient=exc.reason == "unresolvable"
     )
 
 
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0]) for info in infos]
-
-
 def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Refuse a URL we must not fetch: not http(s), unresolvable, or a non-public host."""
+    """Refuse a URL we must not fetch (see :mod:`channels.outbound`), as a feed error."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise FeedFetchError("Địa chỉ nguồn tin không hợp lệ", f"bad URL {url!r}: {exc}") from exc
-    if parts.scheme not in ("http", "https"):
-        raise FeedFetchError(
-            "Chỉ hỗ trợ nguồn tin qua http hoặc https", f"scheme {parts.scheme!r} refused: {url}"
-        )
-    host = parts.hostname
-    if not host:
-        raise FeedFetchError("Địa chỉ nguồn tin không hợp lệ", f"no host in {url!r}")
-    if allow_private:
-        return
-    try:
-        addresses = _resolve(host, port or (443 if parts.scheme == "https" else 80))
-    except (OSError, UnicodeError) as exc:
-        raise FeedFetchError(
-            "Không tìm thấy tên miền của nguồn tin",
-            f"cannot resolve {host!r}: {exc}",
-            transient=True,
-        ) from exc
-    blocked = [ip for ip in addresses if is_blocked_address(ip)]
-    if blocked:
-        raise FeedFetchError(
-            "Địa chỉ nội bộ bị chặn", f"{host} resolves to non-public address {blocked[0]}"
-        )
-
-
-def _refuse_private_peer(sock: socket.socket, host: str) -> None:
-    try:
-        peer = ipaddress.ip_address(sock.getpeername()[0])
-    except (OSError, ValueError):
-        return  # not an IP socket; the name check already ran
-    if is_blocked_address(peer):
-        sock.close()
-        # Not an OSError, so urllib3 and requests let it through unchanged.
-        raise FeedFetchError("Địa chỉ nội bộ bị chặn", f"{host} connected to non-public {peer}")
-
-
-class _PublicOnlyHTTPConnection(urllib3.connection.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _refuse_private_peer(self.sock, self.host)
-
-
-class _PublicOnlyHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self) -> None:
-        # The TLS handshake has happened, the request has not been sent.
-        super().connect()
-        _refuse_private_peer(self.sock, self.host)
-
-
-class _PublicOnlyHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _PublicOnlyHTTPConnection
-
-
-class _PublicOnlyHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _PublicOnlyHTTPSConnection
-
-
-class _PublicOnlyAdapter(requests.adapters.HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _PublicOnlyHTTPPool,
-            "https": _PublicOnlyHTTPSPool,
-        }
-
-
-def public_only_session() -> requests.Session:
-    """A session whose direct connections refuse non-public peer addresses."""
-    session = requests.Session()
-    adapter = _PublicOnlyAdapter()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+        outbound.check_url(url, allow_private=allow_private)
+    except AddressRefused as exc:
+        raise _refused(exc) from exc

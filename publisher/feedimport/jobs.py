@@ -41,7 +41,7 @@ def run_import(source_id: int) -> str:
     if source is None or not source.enabled:
         db.session.rollback()
         return "skipped"
-    allow_private = current_app.config["SETTINGS"].FEED_IMPORT_ALLOW_PRIVATE
+    allow_private = current_app.config["SETTINGS"].OUTBOUND_ALLOW_PRIVATE
     report = import_one(db.session, source_id, allow_private=allow_private, now=utcnow())
     if report is None:
         return "skipped"

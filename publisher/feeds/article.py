@@ -29,6 +29,7 @@ from publisher.planning.vietnamese_dates import (
     format_time_range_vi,
     local_date,
 )
+from publisher.public import media_path_for
 
 VISIBLE_STATUSES = ("publishing", "published", "unconfirmed")
 DRIVE_STATUS_VI = {
@@ -45,6 +46,7 @@ class Poster:
     mime: str
     width: int
     height: int
+    path: str  # the public /media/… path (served: the article's version is approved)
 
 
 @dataclass(frozen=True)
@@ -156,10 +158,13 @@ def load_article(session: Session, content_id: int, slug: str = "") -> ArticlePa
     poster = None
     if asset_id is not None:
         row = session.execute(
-            select(Asset.mime, Asset.width, Asset.height).where(Asset.id == asset_id)
+            select(Asset.mime, Asset.width, Asset.height, Asset.media_key, Asset.filename).where(
+                Asset.id == asset_id
+            )
         ).first()
         if row is not None:
-            poster = Poster(asset_id, row.mime, row.width, row.height)
+            path = media_path_for(row.media_key, row.filename, row.mime)
+            poster = Poster(asset_id, row.mime, row.width, row.height, path)
     # The campaign the shown version names, not whatever an unapproved draft says.
     campaign = session.get(Campaign, version.campaign_id) if version.campaign_id else None
     drive = None

@@ -20,6 +20,7 @@ from content_library.models import Asset, Campaign, ContentItem, ContentVersion
 from content_library.sanitize import html_to_text, sanitize_html
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.render import article_path, rss_guid, words_for
+from publisher.public import media_path_for
 
 # "cancelled" is in the probe so that a withdrawal (published → cancelled) moves the version.
 PROBED_STATUSES = ("published", "cancelled")
@@ -193,12 +194,19 @@ def feed_items(session: Session, channel: Channel, *, base_url: str, limit: int)
     ]
 
 
-def _assets(session: Session, ids: set[int]) -> dict[int, tuple[str, int]]:
+def _assets(session: Session, ids: set[int]) -> dict[int, tuple[str, int, str]]:
+    """Mime, size and public path per poster; the bytes themselves are served by /media/…."""
     if not ids:
         return {}
-    # Only the metadata: the image bytes themselves are served by /media/<id>.
-    rows = session.execute(select(Asset.id, Asset.mime, Asset.bytes).where(Asset.id.in_(ids)))
-    return {asset_id: (mime, size) for asset_id, mime, size in rows}
+    rows = session.execute(
+        select(Asset.id, Asset.mime, Asset.bytes, Asset.media_key, Asset.filename).where(
+            Asset.id.in_(ids)
+        )
+    )
+    return {
+        row.id: (row.mime, row.bytes, media_path_for(row.media_key, row.filename, row.mime))
+        for row in rows
+    }
 
 
 def _campaign_names(session: Session, ids: set[int | None]) -> dict[int, str]:
@@ -237,7 +245,7 @@ def _item(
     pub: Publication,
     first_published: datetime,
     base_url: str,
-    assets: dict[int, tuple[str, int]],
+    assets: dict[int, tuple[str, int, str]],
     campaign_names: dict[int, str],
 ) -> FeedItem:
     title, body_html, summary = words_for(pub)
@@ -248,8 +256,8 @@ def _item(
     enclosure = image_url = None
     asset_id = pub.version.asset_id
     if asset_id is not None and asset_id in assets:
-        mime, size = assets[asset_id]
-        image_url = f"{base_url}/media/{asset_id}"
+        mime, size, path = assets[asset_id]
+        image_url = base_url + path
         enclosure = Enclosure(url=image_url, length=size, mime=mime)
     drive_id = pub.drive_id if is_templated(pub.render_context) else None
     return FeedItem(

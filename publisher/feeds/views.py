@@ -155,7 +155,7 @@ def article(content_id: int, slug: str = "") -> Any:
         body_html=absolutize_html(page.body_html, canonical),
         canonical=canonical,
         site_url=base + "/",
-        image_url=f"{base}/media/{page.poster.asset_id}" if page.poster else None,
+        image_url=base + page.poster.path if page.poster else None,
         published_iso=page.published_at.replace(microsecond=0).isoformat(),
     )
     response = current_app.response_class(html, mimetype="text/html")

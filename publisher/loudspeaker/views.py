@@ -53,6 +53,7 @@ from publisher.loudspeaker.confirmations import (
     confirm_broadcast,
     confirmed_items,
 )
+from publisher.routing import MAX_ROW_ID, plannable_day
 from publisher.security import CSRF_FIELD, check_csrf, csrf_token
 
 loudspeaker = Blueprint("loudspeaker", __name__, template_folder="templates")
@@ -149,6 +150,8 @@ def _script_day(filename: str) -> tuple[date, str]:
         day = date.fromisoformat(match.group(1))
     except ValueError:
         raise ApiError(404, f"Ngày {match.group(1)} không có thật / not a date") from None
+    if not plannable_day(day):
+        raise ApiError(404, f"Không có bản tin ngày {day} / no bulletins that day")
     return day, match.group(2)
 
 
@@ -336,6 +339,8 @@ def confirm(code: str) -> Response:
     try:
         day = date.fromisoformat(request.form.get("date", ""))
         ids = [int(value) for value in request.form.getlist("publication_id")]
+        if not plannable_day(day) or any(not 1 <= i <= MAX_ROW_ID for i in ids):
+            raise ValueError("out of range")
     except ValueError:
         flash("Biểu mẫu thiếu ngày hoặc số tin; hãy tải lại trang.", "err")
         return redirect(page, 303)

@@ -16,13 +16,14 @@ with every change, moves included, as RFC 5545 asks.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -55,6 +56,9 @@ STATUS_LABELS = {
     "published": "đã đăng",
 }
 DESCRIPTION_CHARS = 1000
+# Control characters other than the line feed: a lone CR ends a line for lenient parsers
+# and icalendar leaves it as it is, so it goes before the text reaches the library.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 CHANNEL_LABELS = {
     "fanpage": "Fanpage",
     "rss": "Cổng thông tin",
@@ -137,10 +141,13 @@ def build_ics(session: Session, campaign: Campaign, base_url: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", campaign.name)
-    cal.add("x-wr-timezone", str(LOCAL_TZ))
+    # X- properties have no registered type, and icalendar writes untyped values raw
+    # (under ``python -O`` a line break in them would start a new property): as vText
+    # they get the library's own TEXT escaping, like SUMMARY and DESCRIPTION.
+    cal.add("x-wr-calname", vText(_plain(campaign.name)))
+    cal.add("x-wr-timezone", vText(str(LOCAL_TZ)))
     if campaign.description:
-        cal.add("x-wr-caldesc", campaign.description)
+        cal.add("x-wr-caldesc", vText(_plain(campaign.description)))
     drives = campaign_drive_rows(session, campaign)
     for drive in drives:
         cal.add_component(_drive_event(drive, host, base_url))
@@ -149,6 +156,11 @@ def build_ics(session: Session, campaign: Campaign, base_url: str) -> bytes:
         cal.add_component(_publication_event(pub, host, names.get(pub.drive_id or 0)))
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def _plain(text: str) -> str:
+    """Text for a TEXT property: line breaks as ``\\n``, other control characters dropped."""
+    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _stamp(event: Event, created: datetime, updated: datetime) -> None:
@@ -164,9 +176,9 @@ def _drive_event(drive: Drive, host: str, base_url: str) -> Event:
     _stamp(event, drive.created_at, drive.updated_at)
     event.add("dtstart", to_local(drive.starts_at))
     event.add("dtend", to_local(drive.ends_at))
-    event.add("summary", drive.name)
+    event.add("summary", _plain(drive.name))
     commune = drive.commune.full_name if drive.commune else drive.commune_code
-    event.add("location", f"{drive.location}, {commune}")
+    event.add("location", _plain(f"{drive.location}, {commune}"))
     lines = [
         f"{drive.name}: {format_date_vi(drive.starts_at)}, "
         f"{format_time_range_vi(drive.starts_at, drive.ends_at)}.",
@@ -178,7 +190,7 @@ def _drive_event(drive: Drive, host: str, base_url: str) -> Event:
         lines.append(f"Đã tiếp nhận: {drive.result_units} đơn vị máu.")
     if drive.status == "cancelled":
         lines.insert(0, "ĐÃ HỦY – đợt hiến máu này không diễn ra.")
-    event.add("description", "\n".join(lines))
+    event.add("description", _plain("\n".join(lines)))
     event.add("status", DRIVE_STATUS.get(drive.status, "CONFIRMED"))
     event.add("categories", ["Hiến máu tình nguyện"])
     event.add("transp", "OPAQUE")
@@ -193,7 +205,7 @@ def _publication_event(pub: Publication, host: str, drive_name: str | None) -> E
     _stamp(event, pub.created_at, pub.updated_at)
     event.add("dtstart", to_local(pub.scheduled_at))
     event.add("dtend", to_local(pub.scheduled_at) + timedelta(minutes=PUBLICATION_MINUTES))
-    event.add("summary", f"[{pub.channel.name}] {title}")
+    event.add("summary", _plain(f"[{pub.channel.name}] {title}"))
     lines = [
         f"Kênh: {pub.channel.name} ({label}).",
         f"Trạng thái: {STATUS_LABELS.get(pub.status, pub.status)}.",
@@ -209,9 +221,9 @@ def _publication_event(pub: Publication, host: str, drive_name: str | None) -> E
     if len(text) > DESCRIPTION_CHARS:
         text = text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
     lines.append(text)
-    event.add("description", "\n".join(lines))
+    event.add("description", _plain("\n".join(lines)))
     event.add("status", "CONFIRMED" if pub.status == "published" else "TENTATIVE")
-    event.add("categories", [label])
+    event.add("categories", [_plain(label)])
     event.add("transp", "TRANSPARENT")
     if pub.drive_id is not None:
         event.add("related-to", f"drive-{pub.drive_id}@{host}")

@@ -40,5 +40,6 @@ def ensure_poster_asset(session: Session) -> Asset:
         created_by=None,
         max_bytes=settings.ASSET_MAX_BYTES,
         max_pixels=settings.ASSET_MAX_PIXELS,
+        max_decoded_bytes=settings.ASSET_MAX_DECODED_BYTES,
     )
     return asset

@@ -76,7 +76,8 @@ def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
                 height=asset.height,
             ),
         )
-        image_url = url_for("public.asset_thumbnail", asset_id=asset.id)
+        # A draft's poster is not public yet: the preview shows it to the signed-in editor.
+        image_url = url_for("api.content_asset_thumbnail", id=asset.id)
     post = RenderedPost(
         publication_id=0,
         idempotency_key="preview",

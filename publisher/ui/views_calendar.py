@@ -13,6 +13,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
+from publisher.routing import plannable_day, row_id
 from publisher.ui.blueprint import require, ui
 from publisher.ui.formatting import LOCAL, to_local
 
@@ -47,13 +48,13 @@ class Day:
 
 
 def _parse_day(raw: str | None, today: date) -> date:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
+    for text in (raw or "", f"{raw}-01"):
         try:
-            return date.fromisoformat(f"{raw}-01")
+            day = date.fromisoformat(text)
         except ValueError:
-            return today
+            continue
+        return day if plannable_day(day) else today
+    return today
 
 
 def _bounds(view: str, anchor: date) -> tuple[date, date, date, date]:
@@ -87,8 +88,8 @@ def calendar() -> str:
     anchor = _parse_day(request.args.get("date"), today)
     first, last, previous, following = _bounds(view, anchor)
     start, end = _at_midnight(first), _at_midnight(last + timedelta(days=1))
-    campaign_id = request.args.get("campaign_id", "")
-    channel_id = request.args.get("channel_id", "")
+    campaign_id = str(row_id(request.args.get("campaign_id")) or "")
+    channel_id = str(row_id(request.args.get("channel_id")) or "")
     show_cancelled = request.args.get("cancelled") == "1"
 
     drive_stmt = select(Drive).where(Drive.starts_at >= start, Drive.starts_at < end)

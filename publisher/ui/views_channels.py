@@ -215,8 +215,9 @@ def _settings_errors(exc: ChannelInvalid) -> dict[str, str]:
         name = key.removeprefix("settings.")
         label = SETTING_LABELS.get(name, name)
         field = f"s_{name}" if key.startswith("settings.") else name
+        # Messages written "tiếng Việt / English" show their Vietnamese half here.
         errors[field] = (
-            f"{label}: {message}"
+            f"{label}: {message.split(' / ')[0]}"
             if key.startswith("settings.")
             else ("Mã kênh này đã được dùng." if name == "slug" else message)
         )

@@ -151,6 +151,7 @@ def _read_form(item: ContentItem | None) -> tuple[dict[str, Any], dict[str, Any]
                 created_by=user.id if user else None,
                 max_bytes=settings.ASSET_MAX_BYTES,
                 max_pixels=settings.ASSET_MAX_PIXELS,
+                max_decoded_bytes=settings.ASSET_MAX_DECODED_BYTES,
             )
         except AssetRejected as exc:
             form.errors["poster"] = str(exc).split(" / ")[0]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from channels.outbound import PRIVATE_REFUSED, private_destination
 from content_library.db import utcnow
 from content_library.models import Campaign
 from publisher.db import db
@@ -67,12 +68,19 @@ def _values(source: FeedSource | None) -> dict[str, Any]:
     }
 
 
+def _allow_private() -> bool:
+    return bool(current_app.config["SETTINGS"].OUTBOUND_ALLOW_PRIVATE)
+
+
 def _read(source: FeedSource | None) -> tuple[dict[str, Any], Form]:
     form = Form(request.form)
     url = form.text("url", required=True, max_length=1000, label="Địa chỉ nguồn tin")
     parts = urlsplit(url)
     if url and (parts.scheme not in ("http", "https") or not parts.netloc):
         form.errors["url"] = "Địa chỉ phải bắt đầu bằng http:// hoặc https://"
+    elif url and not _allow_private() and private_destination(parts.hostname or ""):
+        # The same address policy as the API and the importer (channels.outbound).
+        form.errors["url"] = PRIVATE_REFUSED.split(" / ")[0] + "."
     elif url:
         clash = db.session.scalar(select(FeedSource).where(FeedSource.url == url))
         if clash is not None and clash is not source:

@@ -87,7 +87,12 @@ def live(tmp_path: Path) -> Iterator[LiveApp]:
     server = make_server("127.0.0.1", 0, lambda environ, start: [], threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(
-        app_config(f"sqlite:///{tmp_path / 'publisher.db'}", tmp_path, PUBLIC_BASE_URL=url)
+        app_config(
+            f"sqlite:///{tmp_path / 'publisher.db'}",
+            tmp_path,
+            PUBLIC_BASE_URL=url,
+            OUTBOUND_ALLOW_PRIVATE=True,  # the partner webhooks listen on 127.0.0.1
+        )
     )
     with app.app_context():
         upgrade(app)

@@ -76,6 +76,7 @@ def standard_channels(
             "doi-tac",
             {"url": "http://127.0.0.1:9/hook", "secret": "receiver-secret-0123456789"},
             name="Đối tác",
+            allow_private=True,  # a placeholder address: nothing is delivered to it here
         ),
         "loudspeaker": channel(
             session,

@@ -50,10 +50,14 @@ def test_png_jpeg_webp_are_accepted_with_metadata(client, make_user):
         assert data["mime"] == mime
         assert (data["width"], data["height"]) == (64, 48)
         assert len(data["sha256"]) == 64 and data["bytes"] > 0
-        served = client.get(data["url"])
+        # Not approved yet: readable signed in, not in public.
+        assert data["public_url"] is None
+        assert client.get(data["url"]).status_code == 401
+        served = client.get(data["url"], headers=editor)
         assert served.status_code == 200 and served.mimetype == mime
+        assert "private" in served.headers["Cache-Control"]
         assert Image.open(io.BytesIO(served.data)).size == (64, 48)
-        thumb = client.get(data["thumbnail_url"])
+        thumb = client.get(data["thumbnail_url"], headers=editor)
         assert thumb.status_code == 200
 
 
@@ -76,7 +80,7 @@ def test_exif_metadata_is_stripped(client, make_user):
     assert b"GPS secret description" in data
     response = upload(client, editor, data, "photo.jpg")
     assert response.status_code == 201
-    stored = client.get(response.get_json()["url"]).data
+    stored = client.get(response.get_json()["url"], headers=editor).data
     assert b"GPS secret description" not in stored
     assert not Image.open(io.BytesIO(stored)).getexif()
 

@@ -124,6 +124,7 @@ def test_embedded_serve_says_so_and_delivers(tmp_path):
         SECRET_KEY="embedded-test-secret-0123456789",
         INSTANCE_PATH=str(tmp_path),
         DISPATCH_TICK_SECONDS="0.5",
+        OUTBOUND_ALLOW_PRIVATE="1",  # the receiver listens on 127.0.0.1
     )
     port = free_port()
     log = tmp_path / "serve.log"

@@ -14,6 +14,9 @@ from publisher.delivery.models import Attempt, Publication
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
 
+# Webhook receivers listen on 127.0.0.1.
+pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
+
 
 @pytest.fixture
 def receiver():

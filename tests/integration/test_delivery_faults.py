@@ -32,6 +32,8 @@ FAST = {
     "RETRY_BACKOFF_SECONDS": "1,1,2",
     "CHANNEL_TIMEOUT_SECONDS": "8",
     "DISPATCH_TICK_SECONDS": "0.3",
+    # The webhook receiver listens on 127.0.0.1.
+    "OUTBOUND_ALLOW_PRIVATE": "1",
 }
 
 

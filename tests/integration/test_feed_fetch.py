@@ -19,8 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from channels import outbound
+from channels.outbound import public_only_session
 from publisher.feedimport import fetch as fetch_module
-from publisher.feedimport.fetch import FeedFetchError, fetch_feed, public_only_session
+from publisher.feedimport.fetch import FeedFetchError, fetch_feed
 from publisher.feedimport.parse import FeedParseError, parse_feed
 
 ETAG = '"v1-hien-mau"'
@@ -323,11 +325,9 @@ def test_the_default_session_is_opened_and_closed_by_the_fetch(base_url, monkeyp
 @pytest.fixture
 def loopback_counts_as_public(monkeypatch):
     """Pretend 127.0.0.1 is a public host, to test what the guard does on later hops."""
-    real = fetch_module.is_blocked_address
+    real = outbound.is_blocked_address
     test_server = ipaddress.ip_address("127.0.0.1")
-    monkeypatch.setattr(
-        fetch_module, "is_blocked_address", lambda ip: ip != test_server and real(ip)
-    )
+    monkeypatch.setattr(outbound, "is_blocked_address", lambda ip: ip != test_server and real(ip))
 
 
 @pytest.mark.parametrize("path", ["/to-metadata", "/to-private", "/to-ipv6-loopback"])
@@ -342,7 +342,7 @@ def test_a_name_that_rebinds_to_a_private_address_is_caught_at_connect(base_url,
     # The resolver answers with a public address for the check; the connection
     # still lands on 127.0.0.1, as with a DNS rebinding attack.
     monkeypatch.setattr(
-        fetch_module, "_resolve", lambda host, port: [ipaddress.ip_address("93.184.216.34")]
+        outbound, "_resolve", lambda host, port: [ipaddress.ip_address("93.184.216.34")]
     )
     before = len(_Handler.seen)
     with public_only_session() as guarded:

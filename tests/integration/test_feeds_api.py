@@ -132,7 +132,7 @@ def test_private_addresses_are_refused_when_not_allowed(client, make_user, url):
     answer = client.post(API, headers=headers, json={"url": url})
     assert answer.status_code == 422
     assert "nội bộ" in answer.json["errors"]["url"]
-    assert "FEED_IMPORT_ALLOW_PRIVATE" in answer.json["errors"]["url"]
+    assert "OUTBOUND_ALLOW_PRIVATE" in answer.json["errors"]["url"]
 
 
 def test_duplicates_and_permissions(client, make_user):

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 from content_library.services import create_content, edit_content
 from publisher.auth.services import create_user
+from publisher.public import media_path
 from tests.integration.feeds_support import (
     BASE,
     article,
@@ -70,11 +71,12 @@ def test_the_page_has_sharing_tags_poster_and_drive_facts(app, db, client):
     assert tags.meta["og:title"] == "Chủ nhật Đỏ tại Tân Phong"
     assert tags.meta["og:description"] == "Mời bà con đến hiến máu."
     assert tags.meta["og:url"] == BASE + path
-    assert tags.meta["og:image"] == f"{BASE}/media/{asset.id}"
+    assert tags.meta["og:image"] == BASE + media_path(asset)
+    assert client.get(media_path(asset)).status_code == 200  # Open Graph readers can fetch it
     assert tags.meta["og:image:width"] == "320" and tags.meta["og:image:height"] == "200"
     assert tags.links["canonical"] == BASE + path
     (img,) = tags.images
-    assert img["src"] == f"/media/{asset.id}" and img["alt"].endswith("Chủ nhật Đỏ tại Tân Phong")
+    assert img["src"] == media_path(asset) and img["alt"].endswith("Chủ nhật Đỏ tại Tân Phong")
     assert "<h1>Chủ nhật Đỏ tại Tân Phong</h1>" in page
     assert "Chủ nhật Đỏ</strong>" in page  # the campaign
     assert "Mỗi giọt máu cho đi." in page

@@ -11,6 +11,7 @@ from content_library.services import approve, edit_content, submit
 from publisher.auth.services import create_user
 from publisher.delivery.channels import update_channel
 from publisher.delivery.models import Publication
+from publisher.public import media_path
 from tests.factories import webhook_channel
 from tests.integration.feeds_support import (
     BASE,
@@ -88,19 +89,19 @@ def test_every_checklist_element_is_there(app, db, client):
     assert el.findtext("title") == "Chủ nhật Đỏ tại Tân Phong"
     assert el.findtext("link") == f"{BASE}/articles/{first.id}-chu-nhat-do-tai-tan-phong"
     assert "Hơn 300 người đăng ký hiến máu." in el.findtext("description")
-    assert f'src="{BASE}/media/{asset.id}"' in el.findtext("description")
+    assert f'src="{BASE}{media_path(asset)}"' in el.findtext("description")
     content = el.findtext("content:encoded", namespaces=NS)
     assert f'href="{BASE}/chien-dich"' in content  # relative links made absolute
     assert [c.text for c in el.findall("category")] == ["Chủ nhật Đỏ", "hiến máu", "Tân Phong"]
     (enclosure,) = el.findall("enclosure")
-    assert enclosure.get("url") == f"{BASE}/media/{asset.id}"
+    assert enclosure.get("url") == BASE + media_path(asset)
     assert enclosure.get("length") == str(asset.bytes)
     assert enclosure.get("type") == "image/png"
     other = by_guid[f"tag:publisher.test,2025:content-{second.id}"]
     assert other.findall("enclosure") == [] and other.findall("category") == []
     assert other.findtext("description") == "Từ 18 đến 60 tuổi, nặng từ 45 kg."
-    # The enclosure's length is what /media serves.
-    assert len(client.get(f"/media/{asset.id}").data) == asset.bytes
+    # The enclosure's length is what /media serves (the poster's version is approved).
+    assert len(client.get(media_path(asset)).data) == asset.bytes
 
 
 def test_feedparser_reads_it_without_complaint(app, db, client):

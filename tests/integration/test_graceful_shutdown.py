@@ -41,6 +41,7 @@ def setting(tmp_path: Path) -> Iterator[dict[str, object]]:
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "QUEUE_PREFIX": f"graceful-{secrets.token_hex(4)}",
                 "LEASE_SECONDS": 60,
+                "OUTBOUND_ALLOW_PRIVATE": True,  # the receiver listens on 127.0.0.1
             }
     finally:
         redis.stop()

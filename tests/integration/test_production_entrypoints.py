@@ -67,6 +67,7 @@ class Stack:
             RETRY_BACKOFF_SECONDS="1,2,4",
             CHANNEL_TIMEOUT_SECONDS=5,
             LOG_FORMAT="json",
+            OUTBOUND_ALLOW_PRIVATE=1,  # the receiver listens on 127.0.0.1
             PORT=self.port,
             BIND_ADDRESS="127.0.0.1",
             WEB_CONCURRENCY=2,

@@ -51,7 +51,9 @@ def test_write_with_poster_then_preview(app):
     assert "Bản nháp" in page and "Trang Facebook" in page and "Mục RSS cổng thông tin" in page
     assert re.search(r"Thời lượng đọc: <strong>khoảng (\d+ phút )?\d+ giây</strong>", page)
     assert "mười bốn tháng sáu" in page  # the reading version spells the date out
-    assert "/media/1/thumbnail" in page  # the poster on the Fanpage card
+    # The poster on the Fanpage card: a draft's, so from the signed-in route, not /media.
+    assert "/api/v1/assets/1/thumbnail" in page
+    assert editor.get("/api/v1/assets/1/thumbnail").status_code == 200
     status, _approved, versions = _item(app, 1)
     assert status == "draft" and versions[0][3] is not None
 

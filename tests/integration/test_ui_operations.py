@@ -7,11 +7,15 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from tests.integration.ui_support import flashes, signed_in
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# The webhook channels here point at 127.0.0.1.
+pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
 
 
 def _local(moment: datetime) -> str:

@@ -56,6 +56,8 @@ def make(kind: str, port: int | None = None) -> Adapter:
             "timeout": 2,
             "connect_timeout": 1,
             "public_base_url": "http://publisher.test",
+            # The closed port is on 127.0.0.1: allowed here, as in every loopback test.
+            "allow_private": True,
         },
     )
     return adapter_class(kind)(config)
