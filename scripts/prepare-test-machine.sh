@@ -8,8 +8,8 @@
 # Without root it changes nothing and stops with one message naming the command to run.
 # Where everything is present and running it does nothing and returns at once.
 #
-# TEST_DATABASE_URL / TEST_REDIS_URL pointing at another host are left to whoever set them;
-# a local Redis URL on another port gets its redis-server started on that port.
+# A TEST_DATABASE_URL is left to whoever set it, and so is a TEST_REDIS_URL on another host;
+# a local TEST_REDIS_URL on another port gets its redis-server started on that port.
 #
 #   scripts/prepare-test-machine.sh          everything above
 #   scripts/prepare-test-machine.sh venv     only Python's venv (for `make run`)

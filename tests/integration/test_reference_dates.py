@@ -24,8 +24,9 @@ REFERENCE_DATES = {
     "leap-day": "2028-02-29T09:00:00+07:00",
     # Mùng 1 Tết Đinh Mùi, when offices close and bulletins still air.
     "tet": "2027-02-06T09:00:00+07:00",
-    # During the drive of 28/11/2025 in phường Đoàn Kết (config/drives-2025.csv).
-    "drive-day": "2025-11-28T08:00:00+07:00",
+    # The morning of the drive of 28/11/2025 in phường Đoàn Kết (config/drives-2025.csv),
+    # before it opens at 7h: 23:30 UTC, so the UTC date is still the day before.
+    "drive-day": "2025-11-28T06:30:00+07:00",
 }
 
 DATE_SENSITIVE = [
