@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from channels.loudspeaker import vietnamese_date
@@ -19,6 +20,8 @@ from publisher.planning.vietnamese_dates import LOCAL_TZ, to_local
 from tests.integration.loudspeaker_support import login
 
 
+# SQLite only: test_cli.py seeds the demo on PostgreSQL too, and each seed takes seconds.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_demo_is_about_today(app, client, db):
     result = app.test_cli_runner().invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output

@@ -36,37 +36,62 @@ DATE_SENSITIVE = [
     "tests/integration/test_demo_dates.py",
     "tests/integration/test_loudspeaker_operators.py",
     "tests/integration/test_planning_follow.py",
+    "tests/integration/test_ui_operations.py::test_campaigns_and_drives",
 ]
+
+
+@pytest.fixture(scope="module")
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The selected dates' pytest processes, started together: two cores, half the wait."""
+    wanted = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_date_sensitive_tests_pass_at"
+    }
+    logs = tmp_path_factory.mktemp("reference-dates")
+    started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    for name in wanted:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(travelled_clock.CLOCK)}
+        env[travelled_clock.CLOCK] = REFERENCE_DATES[name]
+        log = logs / f"{name}.log"
+        with log.open("wb") as out:
+            started[name] = (
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pytest",
+                        *DATE_SENSITIVE,
+                        "-q",
+                        "-x",
+                        "-p",
+                        "no:cacheprovider",
+                        "-m",
+                        "not browser and not slow",
+                        "-k",
+                        "not postgres",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                ),
+                log,
+            )
+    yield started
+    for proc, _log in started.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", REFERENCE_DATES)
-def test_date_sensitive_tests_pass_at(name: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(travelled_clock.CLOCK)}
-    env[travelled_clock.CLOCK] = REFERENCE_DATES[name]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *DATE_SENSITIVE,
-            "-q",
-            "-x",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            "not browser and not slow",
-            "-k",
-            "not postgres",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    report = done.stdout[-6000:] + done.stderr[-2000:]
-    assert done.returncode == 0, f"at {REFERENCE_DATES[name]}:\n{report}"
+def test_date_sensitive_tests_pass_at(name: str, runs) -> None:
+    proc, log = runs[name]
+    returncode = proc.wait(300)
+    report = log.read_text(errors="replace")[-8000:]
+    assert returncode == 0, f"at {REFERENCE_DATES[name]}:\n{report}"
     # The clock really moved: the check that only runs under a moved clock was not skipped.
     skipped = [line for line in report.splitlines() if line.startswith("SKIPPED")]
     assert not [line for line in skipped if "test_clock.py" in line], skipped
