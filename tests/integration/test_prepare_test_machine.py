@@ -129,20 +129,42 @@ def test_without_root_it_stops_with_one_message_naming_the_command(tmp_path):
     assert machine.apt_calls() == []
 
 
-def test_make_test_without_root_stops_before_any_test(tmp_path):
-    machine = make_machine(tmp_path, missing={"chromium", "espeak-ng"}, uid=1000)
+def run_make_test(machine: Machine, tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path]:
+    """`make test` on the pretend machine, its pytest replaced by one that leaves a mark."""
     venv = Path(sys.executable).parent.parent
+    fake_bin = tmp_path / "venv-bin"
+    fake_bin.mkdir()
+    # A wrapper, not a link: Python finds its virtualenv from the path it was started by.
+    (fake_bin / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (fake_bin / "python").chmod(0o755)
+    mark = tmp_path / "pytest-ran"
+    (fake_bin / "pytest").write_text(f'#!/bin/sh\necho "$@" > {mark}\n')
+    (fake_bin / "pytest").chmod(0o755)
     done = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(ROOT), "test", f"VENV={venv}"],
+        ["make", "-s", "-C", str(ROOT), "test", f"VENV={venv}", f"BIN={fake_bin}"],
         env=machine.env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+    return done, mark
+
+
+def test_make_test_without_root_stops_before_any_test(tmp_path):
+    machine = make_machine(tmp_path, missing={"chromium", "espeak-ng"}, uid=1000)
+    done, pytest_ran = run_make_test(machine, tmp_path)
     assert done.returncode != 0
     assert "Run as root: sudo make test" in done.stderr
-    assert "pytest" not in done.stdout + done.stderr
+    assert not pytest_ran.exists()
     assert machine.apt_calls() == []
+
+
+def test_make_test_as_root_installs_then_runs_the_tests(tmp_path):
+    machine = make_machine(tmp_path, missing={"chromium", "espeak-ng"})
+    done, pytest_ran = run_make_test(machine, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert machine.apt_calls() == ["update -qq", "install -y -qq chromium espeak-ng"]
+    assert pytest_ran.exists()
 
 
 def test_a_missing_local_redis_is_installed_and_started_on_its_port(tmp_path):
