@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 .PHONY: install run test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
+	@test -x $(BIN)/python || PYTHON=$(PYTHON) VENV=$(VENV) scripts/prepare-test-machine.sh venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -23,7 +24,11 @@ run: install
 	env -u REDIS_URL -u DATABASE_URL $(BIN)/publisher serve --host 127.0.0.1 --port 5000
 
 # Every test: unit, integration (real PostgreSQL and Redis), browser (Debian's chromium).
-test: install
+# scripts/prepare-test-machine.sh first installs and starts what is missing (as root) or
+# stops with the command to run; on a ready machine it does nothing.
+test:
+	@PYTHON=$(PYTHON) VENV=$(VENV) scripts/prepare-test-machine.sh
+	@$(MAKE) --no-print-directory install
 	$(BIN)/pytest
 
 test-fast: install

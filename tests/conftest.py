@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -15,6 +16,20 @@ from sqlalchemy import text
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 KEEP_TABLES = {"communes", "alembic_version"}
+
+# One module object for the clock, whether this process or a launched one imports it.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "clock"))
+import travelled_clock  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection, so that dates computed at import time are already travelled.
+    travelled_clock.travel_from_env()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = travelled_clock.requested()
+    return f"clock travelled to {moment.isoformat()} ({travelled_clock.CLOCK})" if moment else None
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.clock.travelled_clock import child_pythonpath
 from tests.conftest import TEST_DATABASE_URL, _with_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,7 +263,7 @@ def service_env(**settings: Any) -> dict[str, str]:
         if not k.startswith(("PYTEST", "TEST_")) and k not in ("DATABASE_URL", "REDIS_URL")
     }
     # The checkout is importable whatever the state of the virtualenv's editable install.
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = child_pythonpath(str(ROOT))
     env.update({k: str(v) for k, v in settings.items()})
     return env
 

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.clock.travelled_clock import child_pythonpath
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -78,7 +80,7 @@ class PrivateRedis:
 def cli_env(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
     env.update(settings)
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = child_pythonpath(str(ROOT))
     return env
 
 

@@ -64,7 +64,13 @@ class LiveApp:
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install chromium", pytrace=False)
+        # `make test` installs it (scripts/prepare-test-machine.sh): reaching here means pytest
+        # was run directly on a machine without it.
+        pytest.fail(
+            f"Chromium is missing ({CHROMIUM}): run `make test` as root, which installs it, "
+            "or apt-get install chromium",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

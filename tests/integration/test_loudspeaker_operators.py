@@ -10,10 +10,12 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
+from channels.loudspeaker import audio_available
 from publisher.api.framework import SCHEMAS
 from publisher.delivery.models import Publication
 from publisher.loudspeaker.bulletins import local_today
 from publisher.loudspeaker.models import BroadcastConfirmation
+from publisher.loudspeaker.views import AUDIO_LABEL
 from tests.integration.loudspeaker_support import (
     DOAN_KET,
     MUONG_KIM,
@@ -98,14 +100,32 @@ def test_operator_sees_own_commune(client, make_user, rows, today):
         "Tin ngày mai",
         f"/scripts/{TAN_PHONG}/{today.isoformat()}.docx",
         f"/scripts/{TAN_PHONG}/{(today + timedelta(days=1)).isoformat()}.pdf",
-        "Bản đọc máy — chỉ để tham khảo",
         "Đã phát buổi sáng",
     ):
         assert expected in html, expected
     assert "Tin của Mường Kim" not in html
+    # The draft audio depends on espeak-ng (which `make test` installs); without it the page
+    # offers the three text downloads only: test_page_without_espeak_offers_no_audio.
+    if audio_available():
+        assert "Bản đọc máy — chỉ để tham khảo" in html
+        assert f"/scripts/{TAN_PHONG}/{today.isoformat()}.wav" in html
+    else:
+        assert AUDIO_LABEL not in html and ".wav" not in html
     assert "<script" not in html
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "'unsafe-inline'" not in policy
+
+
+def test_page_without_espeak_offers_no_audio(client, make_user, rows, today, monkeypatch):
+    # A machine without espeak-ng: nothing on the search path.
+    monkeypatch.setenv("PATH", "/nonexistent")
+    operator_id, _ = make_user("operator", TAN_PHONG)
+    login(client, operator_id)
+    html = client.get(f"/communes/{TAN_PHONG}").data.decode()
+    assert AUDIO_LABEL not in html and ".wav" not in html
+    for fmt in ("txt", "docx", "pdf"):
+        assert f"/scripts/{TAN_PHONG}/{today.isoformat()}.{fmt}" in html
+    assert client.get(f"/scripts/{TAN_PHONG}/{today.isoformat()}.wav").status_code == 404
 
 
 def test_operator_of_another_commune_is_refused(client, make_user, rows):

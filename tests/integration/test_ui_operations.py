@@ -213,15 +213,18 @@ def test_feed_sources(app):
 def test_campaigns_and_drives(app):
     from content_library.models import Campaign, Drive
 
+    # The drive took place ten days ago: the report charts only drives that have started.
+    day = datetime.now(LOCAL).date() - timedelta(days=10)
+    first, last = day - timedelta(days=13), day + timedelta(days=78)
     editor, _ = signed_in(app, "editor")
     response = editor.post(
         "/campaigns/new",
-        {"name": "Hè hồng 2026", "starts_on": "2026-06-01", "ends_on": "2026-05-01"},
+        {"name": "Hè hồng 2026", "starts_on": f"{first}", "ends_on": f"{first - timedelta(1)}"},
     )
     assert "Ngày kết thúc không được trước ngày bắt đầu." in response.get_data(as_text=True)
     editor.post(
         "/campaigns/new",
-        {"name": "Hè hồng 2026", "starts_on": "2026-06-01", "ends_on": "2026-08-31"},
+        {"name": "Hè hồng 2026", "starts_on": f"{first}", "ends_on": f"{last}"},
     )
     assert _row(app, Campaign, 1).slug == "he-hong-2026"
     response = editor.post(
@@ -231,8 +234,8 @@ def test_campaigns_and_drives(app):
             "campaign_id": "1",
             "commune_code": "03408",
             "location": "UBND phường",
-            "starts_at": "2026-06-14T07:30",
-            "ends_at": "2026-06-14T07:00",
+            "starts_at": f"{day}T07:30",
+            "ends_at": f"{day}T07:00",
             "status": "planned",
         },
     )
@@ -244,14 +247,14 @@ def test_campaigns_and_drives(app):
             "campaign_id": "1",
             "commune_code": "03408",
             "location": "UBND phường",
-            "starts_at": "2026-06-14T07:30",
-            "ends_at": "2026-06-14T11:30",
+            "starts_at": f"{day}T07:30",
+            "ends_at": f"{day}T11:30",
             "target_units": "300",
             "status": "planned",
         },
     )
     drive = _row(app, Drive, 1)
-    assert drive.starts_at == datetime(2026, 6, 14, 7, 30, tzinfo=LOCAL)
+    assert drive.starts_at == datetime(day.year, day.month, day.day, 7, 30, tzinfo=LOCAL)
     editor.post(
         "/drives/1",
         {
@@ -259,8 +262,8 @@ def test_campaigns_and_drives(app):
             "campaign_id": "1",
             "commune_code": "03408",
             "location": "UBND phường",
-            "starts_at": "2026-06-14T07:30",
-            "ends_at": "2026-06-14T11:30",
+            "starts_at": f"{day}T07:30",
+            "ends_at": f"{day}T11:30",
             "target_units": "300",
             "result_units": "321",
             "status": "done",
@@ -275,8 +278,8 @@ def test_campaigns_and_drives(app):
     assert "Duyệt thay đổi" in approver.get("/drives/1").get_data(as_text=True)
     approver.post("/drives/1/approve-change")
     assert _row(app, Drive, 1).result_units == 321
-    page = editor.get("/calendar?date=2026-06-01").get_data(as_text=True)
-    assert "Tháng 6 năm 2026" in page and "Đợt 1" in page
+    page = editor.get(f"/calendar?date={day:%Y-%m}-01").get_data(as_text=True)
+    assert f"Tháng {day.month} năm {day.year}" in page and "Đợt 1" in page
     page = editor.get("/reports").get_data(as_text=True)
     assert "107%" in page and page.count("<svg viewBox") >= 1
     assert "Hè hồng 2026" in editor.get("/campaigns/1").get_data(as_text=True)
