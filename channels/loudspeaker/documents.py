@@ -45,7 +45,13 @@ def render_docx(bulletin: Bulletin) -> bytes:
     # dispatcher and CLI (they load the adapter through the registry) never need.
     from channels.loudspeaker.docx_document import build_docx
 
-    return build_docx(bulletin.title, outline(bulletin))
+    author = bulletin.issuer or f"Đài truyền thanh {bulletin.commune_kind} {bulletin.commune_name}"
+    return build_docx(
+        bulletin.title,
+        outline(bulletin),
+        author=author,
+        subject=f"Bản tin ngày {bulletin.day:%d/%m/%Y}",
+    )
 
 
 def render_pdf(bulletin: Bulletin) -> bytes:
