@@ -30,9 +30,20 @@ def build_app(database_url: str, tmp_path: Path):
 
 @pytest.fixture
 def apps(database_url: str, tmp_path: Path):
-    first = build_app(database_url, tmp_path)
-    yield first, (lambda: build_app(database_url, tmp_path))
-    clean_database(first)
+    from publisher.db import db
+
+    built = [build_app(database_url, tmp_path)]
+
+    def build_again():
+        built.append(build_app(database_url, tmp_path))
+        return built[-1]
+
+    yield built[0], build_again
+    for later in built[1:]:
+        with later.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    clean_database(built[0])
 
 
 def feed_guids(client, slug: str) -> list[str]:
