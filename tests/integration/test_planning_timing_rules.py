@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import html5lib
 from sqlalchemy import select
 
 from content_library.db import utcnow
@@ -113,7 +114,7 @@ def test_steps_whose_time_has_passed_are_skipped_with_the_reason(client, db, mak
 
 def test_the_plan_page_shows_skipped_steps(app, client, db, make_user):
     seed_2025(db)
-    standard_channels(db)
+    rss_id = standard_channels(db)["rss"].id
     camp, _drive = future_campaign(db, days_ahead=2)
     _, editor = make_user("editor")
     pid = playbook(client, editor, "tre-gio-ui", step("week_before", -7, "09:00", "rss"))
@@ -126,6 +127,16 @@ def test_the_plan_page_shows_skipped_steps(app, client, db, make_user):
     assert "Bỏ qua" in html and 'data-skip-reason="past"' in html
     assert "đã qua" in html
     assert "1 bước bỏ qua" in html
+    # Sending late is a choice the editor makes, never the default.
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    (accept,) = [i for i in tree.iter("input") if i.get("name") == "accept_suggestions"]
+    assert accept.get("checked") is None
+
+    applied = person.post(f"/campaigns/{camp.id}/plan", {"playbook_id": str(pid), "scope": "all"})
+    assert applied.status_code in (302, 303)
+    after = person.get(applied.headers["Location"]).get_data(as_text=True)
+    assert "bỏ qua 1 bước" in after
+    assert rows(db, plan_key=f"drive:{_drive.id}:tre-gio-ui:week_before:{rss_id}") == []
 
 
 def test_quiet_hours_move_the_step_in_the_preview_and_the_apply(client, db, make_user):
