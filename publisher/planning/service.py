@@ -358,6 +358,9 @@ def _resolve(
         result.resolutions[conflict.key] = _settle(
             by_key[conflict.key], conflict, accept_suggestions
         )
+    if any(item.moved_from is not None for item in new):
+        # A step moved out of quiet hours may land on another step's time (23:30 and 06:00).
+        _without_duplicates([i for i in new if i.action == "create"], existing, templates)
 
 
 def _settle(item: PlanItem, conflict: Conflict, accept_suggestions: bool) -> str:

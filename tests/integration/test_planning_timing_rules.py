@@ -103,12 +103,13 @@ def test_steps_whose_time_has_passed_are_skipped_with_the_reason(client, db, mak
     assert [p.plan_key.split(":")[3] for p in created] == ["day_before"]
     assert all(p.scheduled_at > now for p in created), "nothing planned is late"
 
-    # Asked to, planning sends the missed steps now rather than dropping them.
+    # Asked to, planning sends a missed step now rather than dropping it; the two missed
+    # steps carry the same words, so the second would be the same post at the same minute.
     late = plan(client, editor, camp.id, pid, dry_run=False, accept_suggestions=True).get_json()
     moved = [i for i in late["items"] if i["action"] == "created"]
-    assert {i["step"] for i in moved} == {"week_before", "two_days_before"}
-    for item in moved:
-        assert item["moved_from"] < iso(now) < item["scheduled_at"]
+    assert len(moved) == 1
+    assert moved[0]["moved_from"] < iso(now) < moved[0]["scheduled_at"]
+    assert [i["skip_reason"] for i in late["items"] if i["action"] == "skipped"] == ["duplicate"]
     assert all(p.scheduled_at > now for p in rows(db, drive_id=drive.id))
 
 
@@ -230,3 +231,26 @@ def test_two_playbooks_do_not_post_the_same_words_twice(client, db, make_user):
     assert applied["created"] == 1
     assert [i["skip_reason"] for i in applied["items"] if i["action"] == "skipped"] == ["duplicate"]
     assert len(rows(db, channel_id=channels["fanpage"].id, drive_id=other_drive.id)) == 1
+
+
+def test_a_step_moved_out_of_quiet_hours_does_not_double_the_next_morning(client, db, make_user):
+    seed_2025(db)
+    channels = standard_channels(db)
+    camp, drive = future_campaign(db, days_ahead=4)
+    _, editor = make_user("editor")
+    pid = playbook(
+        client,
+        editor,
+        "dem-va-sang",
+        step("night", -1, "23:30", "fanpage"),
+        step("morning", 0, "06:00", "fanpage"),
+    )
+    morning = local(drive.starts_at.astimezone(LOCAL).date(), 6)
+    preview = plan(client, editor, camp.id, pid, dry_run=True).get_json()
+    steps = by_step(preview)
+    assert steps["morning"]["action"] == "create"
+    assert steps["morning"]["scheduled_at"] == iso(morning)
+    assert (steps["night"]["action"], steps["night"]["skip_reason"]) == ("skipped", "duplicate")
+    applied = plan(client, editor, camp.id, pid).get_json()
+    assert applied["created"] == 1
+    assert [p.scheduled_at for p in rows(db, channel_id=channels["fanpage"].id)] == [morning]
