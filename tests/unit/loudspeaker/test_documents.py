@@ -152,6 +152,12 @@ def test_docx_core_properties_name_the_issuing_unit_and_now() -> None:
     assert before <= created <= after
 
 
+def test_pdf_names_the_issuing_unit() -> None:
+    metadata = PdfReader(io.BytesIO(render_pdf(sample_bulletin()))).metadata
+    assert metadata.author == "Ủy ban nhân dân xã Bản Hon"
+    assert metadata.title == "Bản tin truyền thanh xã Bản Hon"
+
+
 def test_pdf_text_keeps_diacritics() -> None:
     data = render_pdf(sample_bulletin())
     assert data.startswith(b"%PDF-")
