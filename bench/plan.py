@@ -75,7 +75,7 @@ def plan_2025(client: Any, headers: dict[str, str], playbook_id: int) -> None:
     db.session.commit()
     for label, body in (("dry run", {"dry_run": True}), ("apply", {}), ("re-plan", {})):
         started = time.perf_counter()
-        created = items = 0
+        created = items = skipped = 0
         for campaign in campaigns:
             answer = client.post(
                 f"/api/v1/campaigns/{campaign.id}/plan",
@@ -85,11 +85,12 @@ def plan_2025(client: Any, headers: dict[str, str], playbook_id: int) -> None:
             assert answer.status_code in (200, 201), answer.get_json()
             result = answer.get_json()
             created += result["created"]
+            skipped += result["skipped"]
             items += len(result["items"])
         elapsed = time.perf_counter() - started
         print(
             f"  2025 plan, 5 campaigns, API {label:<18} {elapsed * 1000:9.1f} ms"
-            f"   ({items} items, {created} created)"
+            f"   ({items} items, {created} created, {skipped} skipped as past)"
         )
 
 

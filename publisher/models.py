@@ -5,6 +5,7 @@ from content_library.models import Asset, Campaign, Commune, ContentItem, Conten
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
+from publisher.feeds.models import CampaignImage
 from publisher.loudspeaker.models import BroadcastConfirmation
 from publisher.planning.models import PlaybookRecord
 
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "BroadcastConfirmation",
     "Campaign",
+    "CampaignImage",
     "Channel",
     "Commune",
     "ContentItem",

@@ -240,6 +240,8 @@ class Bulletin:
     slots: tuple[BulletinSlot, ...]
     seconds: int
     rate_per_minute: int
+    # The unit that issues the bulletin (the template's ``issuer``, filled in).
+    issuer: str = ""
 
     @property
     def title(self) -> str:
@@ -336,4 +338,5 @@ def build_bulletin(
         slots=tuple(slots),
         seconds=sum(slot.seconds for slot in slots),
         rate_per_minute=rate_per_minute,
+        issuer=template.fill("{issuer}", commune_kind, commune_name),
     )

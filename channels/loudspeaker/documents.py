@@ -45,11 +45,21 @@ def render_docx(bulletin: Bulletin) -> bytes:
     # dispatcher and CLI (they load the adapter through the registry) never need.
     from channels.loudspeaker.docx_document import build_docx
 
-    return build_docx(bulletin.title, outline(bulletin))
+    return build_docx(
+        bulletin.title,
+        outline(bulletin),
+        author=_issuer(bulletin),
+        subject=f"Bản tin ngày {bulletin.day:%d/%m/%Y}",
+    )
 
 
 def render_pdf(bulletin: Bulletin) -> bytes:
     """A PDF embedding the shipped DejaVu fonts, so any machine shows the Vietnamese letters."""
     from channels.loudspeaker.pdf_document import build_pdf
 
-    return build_pdf(bulletin.title, outline(bulletin))
+    return build_pdf(bulletin.title, outline(bulletin), author=_issuer(bulletin))
+
+
+def _issuer(bulletin: Bulletin) -> str:
+    """Who issues the bulletin: the station template's issuer, else the commune's station."""
+    return bulletin.issuer or f"Đài truyền thanh {bulletin.commune_kind} {bulletin.commune_name}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -96,13 +97,55 @@ def _page_setup(document: DocxDocument) -> None:
         section.right_margin = section.top_margin = section.bottom_margin = Mm(20)
 
 
-def build_docx(title: str, blocks: Sequence[Block]) -> bytes:
-    """Render outline blocks as DOCX bytes."""
+def set_core_properties(
+    document: DocxDocument,
+    *,
+    title: str,
+    author: str,
+    subject: str = "",
+    category: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Replace python-docx's template properties ("python-docx", 2013) with the real ones.
+
+    Word, file managers and archives show these fields; a bulletin must say which
+    unit issued it and when, not name the library or its template's date.
+    """
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    props = document.core_properties
+    props.title = title
+    props.subject = subject
+    props.author = author
+    props.last_modified_by = author
+    props.comments = ""
+    props.keywords = ""
+    props.category = category
+    props.language = "vi-VN"
+    props.revision = 1
+    props.created = moment
+    props.modified = moment
+
+
+def build_docx(
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    author: str,
+    subject: str = "",
+    now: datetime | None = None,
+) -> bytes:
+    """Render outline blocks as DOCX bytes issued by ``author`` (the issuing unit)."""
     document = Document()
     _style_document(document)
     _page_setup(document)
-    document.core_properties.title = title
-    document.core_properties.language = "vi-VN"
+    set_core_properties(
+        document,
+        title=title,
+        author=author,
+        subject=subject,
+        category="Bản tin truyền thanh",
+        now=now,
+    )
     for kind, text in blocks:
         if kind == TITLE:
             paragraph = document.add_paragraph(text, style="Title")

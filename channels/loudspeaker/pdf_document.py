@@ -117,8 +117,8 @@ class _Writer:
             )
 
 
-def build_pdf(title: str, blocks: Sequence[Block]) -> bytes:
-    """Render outline blocks as PDF bytes (A4)."""
+def build_pdf(title: str, blocks: Sequence[Block], *, author: str = "") -> bytes:
+    """Render outline blocks as PDF bytes (A4), issued by ``author`` (the issuing unit)."""
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(left=25, top=20, right=20)
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -127,6 +127,8 @@ def build_pdf(title: str, blocks: Sequence[Block]) -> bytes:
     pdf.set_title(title)
     pdf.set_lang("vi")
     pdf.set_creator("campaign publisher")
+    if author:
+        pdf.set_author(author)
     pdf.add_page()
     writer = _Writer(pdf)
     for kind, text in blocks:

@@ -57,7 +57,8 @@ schema(
             "dry_run": {"type": "boolean", "description": "Preview only (default false)."},
             "accept_suggestions": {
                 "type": "boolean",
-                "description": "Create items that break a channel rule at the suggested time.",
+                "description": "Create past or over-cap items at the suggested time instead of "
+                "skipping (past) or keeping (daily cap) them. Quiet hours always move an item.",
             },
         },
     },
@@ -71,6 +72,7 @@ schema(
             "dry_run": {"type": "boolean"},
             "created": {"type": "integer"},
             "skipped_existing": {"type": "integer"},
+            "skipped": {"type": "integer", "description": "Steps left out (see skip_reason)."},
             "items": {
                 "type": "array",
                 "items": {
@@ -105,7 +107,20 @@ schema(
                         "title": {"type": "string"},
                         "publication_id": {"type": ["integer", "null"]},
                         "status": {"type": "string"},
-                        "action": {"type": "string", "enum": ["create", "created", "exists"]},
+                        "action": {
+                            "type": "string",
+                            "enum": ["create", "created", "exists", "skipped"],
+                        },
+                        "skip_reason": {
+                            "type": ["string", "null"],
+                            "enum": ["past", "quiet_hours", "after_deadline", "duplicate", None],
+                            "description": "Why a skipped step is not scheduled.",
+                        },
+                        "skip_message": {"type": ["string", "null"]},
+                        "moved_from": {
+                            **NULLABLE_DT,
+                            "description": "The playbook's time, when a channel rule moved it.",
+                        },
                     },
                 },
             },
@@ -119,6 +134,7 @@ schema(
                         "kind": {"type": "string"},
                         "message": {"type": "string"},
                         "suggestion": NULLABLE_DT,
+                        "resolution": {"type": "string", "enum": ["moved", "skipped", "kept"]},
                     },
                 },
             },

@@ -18,6 +18,7 @@ from content_library.sanitize import html_to_text
 from content_library.search import slugify
 from publisher.delivery.models import Publication
 from publisher.public import media_path
+from publisher.tags import tag_uri
 
 
 def idempotency_key(publication_id: int) -> str:
@@ -33,9 +34,7 @@ def article_path(content_id: int, title: str) -> str:
 
 def rss_guid(content_id: int) -> str:
     """One guid per content item, so a correction (a new version) keeps its guid."""
-    base = current_app.config["SETTINGS"].PUBLIC_BASE_URL
-    host = base.split("://", 1)[-1].split("/", 1)[0]
-    return f"tag:{host},2025:content-{content_id}"
+    return tag_uri(current_app.config["SETTINGS"].PUBLIC_BASE_URL, f"content-{content_id}")
 
 
 def words_for(pub: Publication) -> tuple[str, str, str]:

@@ -71,6 +71,8 @@ class ArticlePage:
     campaign: str | None
     poster: Poster | None
     drive: DriveFacts | None
+    # The campaign whose image stands in for a missing poster (the item's, else the drive's).
+    campaign_id: int | None = None
 
 
 def _public_publication(session: Session, content_id: int, slug: str) -> Publication | None:
@@ -168,9 +170,12 @@ def load_article(session: Session, content_id: int, slug: str = "") -> ArticlePa
     # The campaign the shown version names, not whatever an unapproved draft says.
     campaign = session.get(Campaign, version.campaign_id) if version.campaign_id else None
     drive = None
+    campaign_id = item.campaign_id
     if pub.drive_id is not None:
         drive_row = session.get(Drive, pub.drive_id)
         drive = _drive_facts(drive_row) if drive_row is not None else None
+        if campaign_id is None and drive_row is not None:
+            campaign_id = drive_row.campaign_id
     published = pub.published_at or pub.scheduled_at
     if not is_templated(pub.render_context):
         published = _first_published(session, content_id, published)
@@ -184,4 +189,5 @@ def load_article(session: Session, content_id: int, slug: str = "") -> ArticlePa
         campaign=campaign.name if campaign else None,
         poster=poster,
         drive=drive,
+        campaign_id=campaign_id,
     )

@@ -16,8 +16,10 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select
 
 from channels.portal_rss import absolutize_html, etag_for, http_date, render_feed
+from content_library.models import Campaign
 from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.models import Channel
@@ -32,6 +34,7 @@ from publisher.feeds.items import (
     items_limit,
 )
 from publisher.feeds.probe import probe_for
+from publisher.feeds.share_images import ShareImage, share_image, stored_image
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 # Portals poll; a minute of shared caching takes load off without hiding a withdrawal long.
@@ -149,13 +152,21 @@ def article(content_id: int, slug: str = "") -> Any:
         return redirect(url_for("feeds.article", content_id=content_id, slug=canonical_slug), 301)
     base = current_app.config["SETTINGS"].PUBLIC_BASE_URL
     canonical = base + article_path(content_id, page.title)
+    image_url = base + page.poster.path if page.poster else None
+    if page.poster is not None and image_url is not None:
+        image = ShareImage(
+            image_url, page.poster.mime, page.poster.width, page.poster.height, page.title
+        )
+    else:
+        campaign = db.session.get(Campaign, page.campaign_id) if page.campaign_id else None
+        image = share_image(base, campaign)
     html = render_template(
         "feeds/article.html",
         page=page,
         body_html=absolutize_html(page.body_html, canonical),
         canonical=canonical,
         site_url=base + "/",
-        image_url=base + page.poster.path if page.poster else None,
+        image=image,
         published_iso=page.published_at.replace(microsecond=0).isoformat(),
     )
     response = current_app.response_class(html, mimetype="text/html")
@@ -163,3 +174,36 @@ def article(content_id: int, slug: str = "") -> Any:
     response.headers["Content-Security-Policy"] = ARTICLE_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Link-preview images change only when a campaign is renamed (a new ``?v=``), so caches keep
+# them a day; the ETag is the cache key of what is drawn.
+SHARE_IMAGE_CACHE_CONTROL = "public, max-age=86400"
+
+
+def _share_image_response(campaign: Campaign | None) -> Response:
+    row = stored_image(db.session, campaign)
+    db.session.commit()
+    etag = row.cache_key
+    headers = {"Cache-Control": SHARE_IMAGE_CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+    if request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304, headers=headers)
+    else:
+        response = current_app.response_class(row.data, headers=headers, mimetype=row.mime)
+    response.set_etag(etag)
+    return response
+
+
+@feeds.get("/campaigns/<slug>/image.png")
+def campaign_image(slug: str) -> Response:
+    """The campaign's link-preview image (1200×630 PNG), public like the articles."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    return _share_image_response(campaign)
+
+
+@feeds.get("/images/share.png")
+def site_share_image() -> Response:
+    """The link-preview image of articles that belong to no campaign."""
+    return _share_image_response(None)

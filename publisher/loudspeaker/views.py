@@ -68,7 +68,7 @@ def _quiet_font_subsetting(_state: BlueprintSetupState) -> None:
 
 
 # Bump when a renderer changes its output, so cached copies are fetched again.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: DOCX core properties name the issuing unit
 FORMATS = {
     "txt": ("text/plain; charset=utf-8", "inline"),
     "docx": (

@@ -20,7 +20,6 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
 from icalendar import Calendar, Event, vText
@@ -41,6 +40,7 @@ from publisher.planning.vietnamese_dates import (
     local_to_utc,
     to_local,
 )
+from publisher.tags import tag_authority
 
 calendar = Blueprint("calendar", __name__)
 
@@ -135,7 +135,7 @@ def campaign_drive_rows(
 
 def build_ics(session: Session, campaign: Campaign, base_url: str) -> bytes:
     """The campaign's iCalendar document (RFC 5545), deterministic for unchanged rows."""
-    host = urlsplit(base_url).hostname or "publisher.invalid"
+    host = tag_authority(base_url)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

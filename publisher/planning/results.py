@@ -8,6 +8,9 @@ from typing import Any
 
 from publisher.planning.rules import Conflict
 
+# Why planning leaves a step out (``PlanItem.skip_reason``); the API's machine-readable codes.
+SKIP_REASONS = ("past", "quiet_hours", "after_deadline", "duplicate")
+
 
 @dataclass
 class PlanItem:
@@ -28,8 +31,23 @@ class PlanItem:
     title: str
     publication_id: int | None = None
     status: str = "new"  # "new" in a dry run, else the publication's status
-    action: str = "create"  # create (dry run) | created | exists
+    action: str = "create"  # create (dry run) | created | exists | skipped
     render_context: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Why a step is not scheduled: a code from SKIP_REASONS and the words an editor reads.
+    skip_reason: str | None = None
+    skip_message: str | None = None
+    # The playbook's time when a channel rule moved the item (quiet hours, or an accepted hint).
+    moved_from: datetime | None = None
+
+    def skip(self, reason: str, message: str) -> None:
+        """Mark the item as not to be created, with a reason code and its Vietnamese wording."""
+        self.action, self.skip_reason, self.skip_message = "skipped", reason, message
+
+    def move(self, when: datetime) -> None:
+        """Schedule the item at ``when`` instead of the playbook's time, remembering that time."""
+        if self.moved_from is None:
+            self.moved_from = self.scheduled_at
+        self.scheduled_at = when
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +67,9 @@ class PlanItem:
             "publication_id": self.publication_id,
             "status": self.status,
             "action": self.action,
+            "skip_reason": self.skip_reason,
+            "skip_message": self.skip_message,
+            "moved_from": iso(self.moved_from),
         }
 
 
@@ -80,12 +101,20 @@ class PlanResult:
     items: list[PlanItem] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[PlanNote] = field(default_factory=list)
+    # What planning did about each conflict, by item key: moved | skipped | kept.
+    resolutions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> int:
+        """Steps that are not scheduled (past, quiet hours with no time left, duplicates)."""
+        return sum(1 for item in self.items if item.action == "skipped")
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run,
             "created": self.created,
             "skipped_existing": self.skipped_existing,
+            "skipped": self.skipped,
             "items": [item.as_dict() for item in self.items],
             "conflicts": [
                 {
@@ -93,6 +122,7 @@ class PlanResult:
                     "kind": c.kind,
                     "message": c.message_vi,
                     "suggestion": iso(c.suggestion),
+                    "resolution": self.resolutions.get(c.key, "kept"),
                 }
                 for c in self.conflicts
             ],

@@ -8,8 +8,12 @@ skipped whatever their state, so running the plan again creates nothing new
 (and a publication an editor cancelled stays cancelled).
 
 Conflicts with channel rules are reported for new items only (old ones were
-reported when they were created). Nothing moves by itself: with
-``accept_suggestions`` an item that has a suggested time is created at that time.
+reported when they were created), and settled the same way in a dry run and an
+apply: a step whose time has passed is never created late (it is listed as
+skipped, with the reason), quiet hours move a step to their end (or skip it when
+that is past its deadline), and a step that repeats a live publication of the same
+words on the same channel at the same time is skipped. With ``accept_suggestions``
+past and over-cap items are created at the suggested time instead.
 
 Templates are rendered now: a template that cannot be filled in refuses the
 whole plan (422) with every problem listed, so nothing fails at delivery.
@@ -17,7 +21,7 @@ whole plan (422) with every problem listed, so nothing fails at delivery.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -48,8 +52,9 @@ from publisher.planning.rendering import (
     words,
 )
 from publisher.planning.results import PlanItem, PlanNote, PlanResult, iso
-from publisher.planning.rules import ProposedItem, check_conflicts
+from publisher.planning.rules import Conflict, ProposedItem, check_conflicts
 from publisher.planning.sources import (
+    OCCUPYING_STATUSES,
     ExistingRow,
     PlanRefused,
     TemplateSource,
@@ -238,9 +243,9 @@ def plan_drives(
                 "Chiến dịch đang tạm dừng: các mục đã lên lịch được giữ lại cho đến khi tiếp tục.",
             )
         )
-    _resolve(session, result, proposals, existing, targets, now)
+    _resolve(session, result, proposals, existing, targets, templates, now, accept_suggestions)
     if not dry_run:
-        _apply(session, result, templates, user_id, accept_suggestions)
+        _apply(session, result, templates, user_id)
         for drive, _cancelled in work:
             if drive.pending_change is not None:
                 # The dispatcher holds them anyway; this says why on the new rows too.
@@ -307,9 +312,18 @@ def _resolve(
     proposals: list[PlanItem],
     existing: dict[str, ExistingRow],
     targets: list[ChannelTarget],
+    templates: dict[str, TemplateSource],
     now: datetime,
+    accept_suggestions: bool,
 ) -> None:
-    """Split proposals into new and existing, and check the new ones against channel rules."""
+    """Split proposals into new and existing, and settle the new ones against channel rules.
+
+    A dry run and an apply go through the same decisions, so the preview shows what
+    applying does: a step whose time has passed is skipped (or, with
+    ``accept_suggestions``, moved to the suggested time); a step in a channel's quiet
+    hours moves to the end of them, or is skipped when that is past its deadline;
+    a step that would repeat a live publication of the same words is skipped.
+    """
     new: list[PlanItem] = []
     for item in proposals:
         row = existing.get(item.plan_key)
@@ -320,6 +334,7 @@ def _resolve(
         item.scheduled_at, item.expires_at = row.scheduled_at, row.expires_at
         result.skipped_existing += 1
     result.items = proposals
+    new = _without_duplicates(new, existing, templates)
     if not new:
         return
     rules = {t.id: t.effective_rules() for t in targets}
@@ -344,6 +359,79 @@ def _resolve(
         counts,
         now=now,
     )
+    by_key = {item.plan_key: item for item in new}
+    for conflict in result.conflicts:
+        result.resolutions[conflict.key] = _settle(
+            by_key[conflict.key], conflict, accept_suggestions
+        )
+    if any(item.moved_from is not None for item in new):
+        # A step moved out of quiet hours may land on another step's time (23:30 and 06:00).
+        _without_duplicates([i for i in new if i.action == "create"], existing, templates)
+
+
+def _settle(item: PlanItem, conflict: Conflict, accept_suggestions: bool) -> str:
+    """Apply one conflict to its item; answers moved, skipped or kept (reported only)."""
+    hint = conflict.suggestion
+    if hint is not None and item.expires_at is not None and hint >= item.expires_at:
+        hint = None
+    if conflict.kind == "quiet_hours":
+        # A rule, not a warning: nothing but an emergency (never in conflict) goes out in them.
+        if hint is None:
+            item.skip("quiet_hours", f"Bỏ qua: {conflict.message_vi}")
+            return "skipped"
+        item.move(hint)
+        return "moved"
+    if conflict.kind == "past":
+        if accept_suggestions and hint is not None:
+            item.move(hint)
+            return "moved"
+        # Publishing late without saying so misleads the public; the editor decides.
+        item.skip("past", f"Bỏ qua: {conflict.message_vi}")
+        return "skipped"
+    if conflict.kind == "after_deadline":
+        item.skip("after_deadline", f"Bỏ qua: {conflict.message_vi}")
+        return "skipped"
+    if accept_suggestions and hint is not None:
+        item.move(hint)
+        return "moved"
+    return "kept"
+
+
+def _without_duplicates(
+    new: list[PlanItem], existing: dict[str, ExistingRow], templates: dict[str, TemplateSource]
+) -> list[PlanItem]:
+    """Skip new items that repeat the same words on the same channel at the same minute.
+
+    Plan keys tell steps apart, so two playbooks (or a renamed step, or two steps
+    with the same template and time) would otherwise post the same message twice.
+    """
+    live = {
+        (row.channel_id, row.content_id, row.drive_id, _minute(row.scheduled_at)): row.id
+        for row in existing.values()
+        if row.status in OCCUPYING_STATUSES
+    }
+    kept: list[PlanItem] = []
+    for item in sorted(new, key=lambda i: (i.scheduled_at, i.plan_key)):
+        identity = (
+            item.channel_id,
+            templates[item.template].item_id,
+            item.drive_id,
+            _minute(item.scheduled_at),
+        )
+        if identity in live:
+            other = f" (lượt đăng #{live[identity]})" if live[identity] else ""
+            item.skip(
+                "duplicate",
+                f"Bỏ qua: “{item.title}” đã được xếp trên kênh này vào cùng thời điểm{other}.",
+            )
+            continue
+        live[identity] = 0
+        kept.append(item)
+    return kept
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def _apply(
@@ -351,17 +439,12 @@ def _apply(
     result: PlanResult,
     templates: dict[str, TemplateSource],
     user_id: int | None,
-    accept_suggestions: bool,
 ) -> None:
     release_hour, max_attempts = _delivery_settings()
-    suggestions = {c.key: c.suggestion for c in result.conflicts if c.suggestion is not None}
     for item in sorted(result.items, key=lambda i: (i.scheduled_at, i.plan_key)):
         if item.action != "create":
             continue
         when = item.scheduled_at
-        moved = suggestions.get(item.plan_key) if accept_suggestions else None
-        if moved is not None and (item.expires_at is None or moved < item.expires_at):
-            when = moved
         # Items for after the drive (thanks) have no drive deadline: they keep a month.
         expires = item.expires_at or when + DEFAULT_DEADLINE
         try:

@@ -156,6 +156,8 @@ class ExistingRow:
     scheduled_at: datetime
     expires_at: datetime | None
     channel_id: int
+    content_id: int
+    drive_id: int | None
 
 
 def existing_planned(
@@ -176,16 +178,15 @@ def existing_planned(
         Publication.scheduled_at,
         Publication.expires_at,
         Publication.channel_id,
+        Publication.content_id,
+        Publication.drive_id,
     ).where(
         or_(
             Publication.id.in_(drive_rows),
             Publication.plan_key.like(f"campaign:{campaign_id}:%"),
         )
     )
-    return {
-        key: ExistingRow(pid, status, scheduled, expires, channel)
-        for key, pid, status, scheduled, expires, channel in session.execute(stmt)
-    }
+    return {row[0]: ExistingRow(*row[1:]) for row in session.execute(stmt)}
 
 
 def counts_by_channel_day(

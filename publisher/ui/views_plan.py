@@ -113,7 +113,8 @@ def plan_apply(campaign_id: int) -> str | Response:
     db.session.commit()
     flash(
         f"Đã áp dụng kế hoạch: tạo {result.created} lượt đăng mới, "
-        f"{result.skipped_existing} lượt đã có từ trước.",
+        f"{result.skipped_existing} lượt đã có từ trước"
+        + (f", bỏ qua {result.skipped} bước (xem lý do bên dưới)." if result.skipped else "."),
         "success",
     )
     return redirect(url_for("ui.plan", campaign_id=campaign_id, **query))

@@ -49,6 +49,28 @@ def channel(session, kind: str, slug: str, settings: dict[str, Any], **kw: Any) 
     )
 
 
+def move_2025_plan_ahead(session, days_ahead: int = 10) -> date:
+    """Shift the seeded campaigns and drives by whole weeks so the first drive is ahead of today.
+
+    The 2025 plan lies in the past for most of the clock's life; planning skips what is
+    past, so tests that want it applied move it, keeping every weekday. Answers the
+    first drive's new local day.
+    """
+    drives = list(session.scalars(select(Drive).order_by(Drive.starts_at)))
+    first = drives[0].starts_at.astimezone(LOCAL).date()
+    today = utcnow().astimezone(LOCAL).date()
+    weeks = max(0, -(-((today + timedelta(days=days_ahead)) - first).days // 7))
+    shift = timedelta(weeks=weeks)
+    for drive in drives:
+        drive.starts_at += shift
+        drive.ends_at += shift
+    for camp in session.scalars(select(Campaign)):
+        camp.starts_on += shift
+        camp.ends_on += shift
+    session.commit()
+    return first + shift
+
+
 def standard_channels(
     session, communes: list[str] | None = None, **rules: Any
 ) -> dict[str, Channel]:

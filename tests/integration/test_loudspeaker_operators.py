@@ -126,6 +126,34 @@ def test_page_without_espeak_offers_no_audio(client, make_user, rows, today, mon
     for fmt in ("txt", "docx", "pdf"):
         assert f"/scripts/{TAN_PHONG}/{today.isoformat()}.{fmt}" in html
     assert client.get(f"/scripts/{TAN_PHONG}/{today.isoformat()}.wav").status_code == 404
+def _text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def test_the_page_has_a_main_landmark_and_named_checkboxes(client, make_user, rows):
+    """Parsed as a browser does (html5lib): one <main>, and each checkbox's label names its item."""
+    import html5lib
+
+    operator_id, _ = make_user("operator", TAN_PHONG)
+    login(client, operator_id)
+    html = client.get(f"/communes/{TAN_PHONG}").data.decode()
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    mains = tree.findall(".//main")
+    assert len(mains) == 1
+    assert mains[0].find(".//h1") is not None, "the page's heading is inside <main>"
+    assert not [el for el in tree.find("body") if el.tag not in ("main", "script")]
+
+    labels = {}
+    for label in tree.iter("label"):
+        box = label.find(".//input[@type='checkbox']")
+        if box is not None:
+            labels[int(box.get("value"))] = _text(label)
+    boxes = tree.findall(".//input[@type='checkbox']")
+    assert len(boxes) == len(labels) == 2, "every checkbox sits in its own label"
+    assert labels == {
+        rows["morning"]: "Đã phát: Lịch hiến máu",
+        rows["evening"]: "Đã phát: Cảm ơn người hiến máu",
+    }
 
 
 def test_operator_of_another_commune_is_refused(client, make_user, rows):

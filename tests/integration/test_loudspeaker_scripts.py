@@ -6,6 +6,7 @@ import io
 import shutil
 import unicodedata
 import wave
+from datetime import UTC, timedelta
 
 import pytest
 from docx import Document
@@ -13,6 +14,7 @@ from docx.shared import Pt
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from content_library.db import utcnow
 from publisher.delivery.models import Channel
 from tests.integration.loudspeaker_support import (
     DAY,
@@ -100,6 +102,11 @@ def test_docx_read_back(client, bulletin_rows):
     assert [h.split(" (")[0] for h in headings] == ["BUỔI SÁNG", "BUỔI CHIỀU"]
     normal = document.styles["Normal"]
     assert (normal.font.name, normal.font.size) == ("Times New Roman", Pt(14))
+    props = document.core_properties
+    assert props.author == "Ủy ban nhân dân phường Tân Phong"
+    assert props.title == "Bản tin truyền thanh phường Tân Phong"
+    created = props.created.replace(tzinfo=UTC)  # python-docx reads W3CDTF as naive UTC
+    assert abs(created - utcnow()) < timedelta(minutes=5) and props.modified == props.created
 
 
 def test_pdf_read_back_with_diacritics(client, bulletin_rows):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from icalendar import Calendar
 from sqlalchemy import update
@@ -13,6 +13,7 @@ from tests.integration.planning_support import (
     default_playbook,
     drive_by_ref,
     iso,
+    move_2025_plan_ahead,
     plan,
     released,
     seed_2025,
@@ -29,6 +30,7 @@ def events(body: bytes) -> dict[str, object]:
 
 def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
     seed_2025(db)
+    day = move_2025_plan_ahead(db)
     standard_channels(db, communes=["03408", "03595", "03390", "03405"])
     camp = campaign(db, SLUG)
     _, editor = make_user("editor")
@@ -58,9 +60,9 @@ def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
     event = found[f"drive-{first_drive.id}@{host}"]
     start = event.decoded("DTSTART")
     assert str(start.tzinfo) == "Asia/Ho_Chi_Minh"
-    assert (start.date().isoformat(), start.time()) == ("2024-12-20", time(7, 0))
+    assert (start.date(), start.time()) == (day, time(7, 0))
     assert event.decoded("DTEND").time() == time(11, 30)
-    assert "DTSTART;TZID=Asia/Ho_Chi_Minh:20241220T070000" in first.data.decode()
+    assert f"DTSTART;TZID=Asia/Ho_Chi_Minh:{day:%Y%m%d}T070000" in first.data.decode()
     assert str(event["SUMMARY"]) == "Ngày hội hiến máu tình nguyện đợt 1 năm 2025"
     assert "phường Tân Phong" in str(event["LOCATION"])
     assert str(event["STATUS"]) == "TENTATIVE"
@@ -89,7 +91,7 @@ def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
     assert third.headers["ETag"] != first.headers["ETag"]
     changed = events(third.data)
     event = changed[f"drive-{first_drive.id}@{host}"]
-    assert event.decoded("DTSTART").date().isoformat() == "2024-12-21"
+    assert event.decoded("DTSTART").date() == day + timedelta(days=1)
     assert str(event["STATUS"]) == "CANCELLED"
     assert int(event["SEQUENCE"]) > int(found[f"drive-{first_drive.id}@{host}"]["SEQUENCE"])
     assert set(found) - set(changed) <= set(publications), "drive UIDs never change"
@@ -101,26 +103,37 @@ def test_unknown_campaign_calendar_is_404(client):
 
 def test_the_json_calendar_shows_local_times(client, db, make_user):
     seed_2025(db)
+    day = move_2025_plan_ahead(db)
+    shift = day - date(2024, 12, 20)
+    month_start, month_end = day.replace(day=1), day.replace(day=1) + timedelta(days=40)
+    month_end = month_end.replace(day=1) - timedelta(days=1)
     standard_channels(db)
     camp = campaign(db, SLUG)
     _, editor = make_user("editor")
     _, operator = make_user("operator")
     plan(client, editor, camp.id, default_playbook(db).id)
     answer = client.get(
-        f"/api/v1/campaigns/{camp.id}/calendar?from=2024-12-01&to=2024-12-31", headers=editor
+        f"/api/v1/campaigns/{camp.id}/calendar?from={month_start}&to={month_end}", headers=editor
     )
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["timezone"] == "Asia/Ho_Chi_Minh"
-    assert [d["local_start"] for d in body["drives"]] == ["2024-12-20T07:00:00+07:00"]
+    assert body["drives"][0]["local_start"] == f"{day}T07:00:00+07:00"
     kinds = sorted((p["local_time"], p["channel_kind"]) for p in body["publications"])
-    assert kinds[0] == ("2024-12-13T09:00:00+07:00", "fanpage")
-    assert ("2024-12-20T06:00:00+07:00", "loudspeaker") in kinds
-    assert all(p["local_date"] <= "2024-12-31" for p in body["publications"])
+    if day - timedelta(days=7) >= month_start:
+        assert kinds[0] == (f"{day - timedelta(days=7)}T09:00:00+07:00", "fanpage")
+    assert (f"{day}T06:00:00+07:00", "loudspeaker") in kinds
+    assert all(
+        month_start.isoformat() <= p["local_date"] <= month_end.isoformat()
+        for p in body["publications"]
+    )
 
     whole = client.get(f"/api/v1/campaigns/{camp.id}/calendar", headers=editor).get_json()
     assert len(whole["drives"]) == 4
-    assert (whole["from"], whole["to"]) == ("2024-12-20", "2025-02-28")
+    assert (whole["from"], whole["to"]) == (
+        str(date(2024, 12, 20) + shift),
+        str(date(2025, 2, 28) + shift),
+    )
     wrong = client.get(
         f"/api/v1/campaigns/{camp.id}/calendar?from=2025-02-01&to=2025-01-01", headers=editor
     )

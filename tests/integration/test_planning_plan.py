@@ -18,6 +18,7 @@ from tests.integration.planning_support import (
     future_campaign,
     iso,
     local,
+    move_2025_plan_ahead,
     plan,
     released,
     seed_2025,
@@ -42,6 +43,7 @@ def template_item(db, key: str) -> ContentItem:
 
 def test_the_2025_plan_previews_applies_and_replans_idempotently(client, db, make_user):
     seed_2025(db)
+    first_day = move_2025_plan_ahead(db)
     standard_channels(db, communes=list(db.scalars(select(Commune.code))))
     released(db)
     _, headers = make_user("editor")
@@ -88,12 +90,13 @@ def test_the_2025_plan_previews_applies_and_replans_idempotently(client, db, mak
     pubs = db.scalars(select(Publication).where(Publication.drive_id == first.id)).all()
     by_step = {p.plan_key.split(":")[3]: p for p in pubs}
     announcement = by_step["announcement"]
-    assert announcement.scheduled_at == local(
-        first.starts_at.astimezone(LOCAL).date() - timedelta(days=7), 9
-    )
+    assert first.starts_at.astimezone(LOCAL).date() == first_day
+    assert announcement.scheduled_at == local(first_day - timedelta(days=7), 9)
     assert announcement.expires_at == first.ends_at
+    assert first_day.weekday() == 4, "the plan moves by whole weeks: still a Friday"
     assert announcement.render_context["title"] == (
-        "Mời tham gia Ngày hội hiến máu tình nguyện đợt 1 năm 2025 vào thứ Sáu, ngày 20/12/2024"
+        "Mời tham gia Ngày hội hiến máu tình nguyện đợt 1 năm 2025 vào thứ Sáu, "
+        f"ngày {first_day:%d/%m/%Y}"
     )
     assert (
         "Hội trường UBND tỉnh Lai Châu, phường Tân Phong"
@@ -240,6 +243,7 @@ def test_quiet_hours_and_daily_caps_are_reported_at_planning(client, db, make_us
 
 def test_planning_some_drives_only(client, db, make_user):
     seed_2025(db)
+    move_2025_plan_ahead(db)
     standard_channels(db)
     camp = campaign(db, "tet-le-hoi-xuan-hong")
     other = drive_by_ref(db, "HMTN-2025-18")

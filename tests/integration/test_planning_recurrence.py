@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from tests.integration.planning_support import (
     LOCAL,
     campaign,
     default_playbook,
+    move_2025_plan_ahead,
     plan,
     released,
     seed_2025,
@@ -18,6 +19,7 @@ from tests.integration.planning_support import (
 )
 
 SUMMER = "nhung-giot-mau-hong-he"
+# The summer campaign's Saturdays as shipped; tests move the plan ahead by whole weeks.
 SATURDAYS = [
     date(2025, 6, 28),
     date(2025, 7, 5),
@@ -30,6 +32,11 @@ SATURDAYS = [
     date(2025, 8, 23),
     date(2025, 8, 30),
 ]
+
+
+def ahead(db) -> timedelta:
+    """Move the 2025 plan ahead of today; answers by how much (whole weeks)."""
+    return move_2025_plan_ahead(db) - date(2024, 12, 20)
 
 
 def reminders(db, campaign_id: int) -> list[Publication]:
@@ -45,6 +52,7 @@ def reminders(db, campaign_id: int) -> list[Publication]:
 
 def test_a_weekly_loudspeaker_reminder_through_the_summer_campaign(client, db, make_user):
     seed_2025(db)
+    shift = ahead(db)
     channels = standard_channels(db)
     camp = campaign(db, SUMMER)
     _, editor = make_user("editor")
@@ -69,7 +77,9 @@ def test_a_weekly_loudspeaker_reminder_through_the_summer_campaign(client, db, m
     created = [i for i in planned["items"] if i["step"] == "recurrence:1"]
     assert len(created) == 10 and {i["action"] for i in created} == {"created"}
     rows = reminders(db, camp.id)
-    assert [r.scheduled_at.astimezone(LOCAL).date() for r in rows] == SATURDAYS
+    assert [r.scheduled_at.astimezone(LOCAL).date() for r in rows] == [
+        day + shift for day in SATURDAYS
+    ]
     assert {r.scheduled_at.astimezone(LOCAL).strftime("%H:%M") for r in rows} == {"06:00"}
     assert {(r.channel_id, r.slot, r.repeats, r.drive_id) for r in rows} == {
         (channels["loudspeaker"].id, "morning", 2, None)
@@ -84,6 +94,7 @@ def test_a_weekly_loudspeaker_reminder_through_the_summer_campaign(client, db, m
 
 def test_a_rule_with_byhour_on_the_portal(client, db, make_user):
     seed_2025(db)
+    shift = ahead(db)
     standard_channels(db)
     camp = campaign(db, SUMMER)
     _, editor = make_user("editor")
@@ -99,9 +110,15 @@ def test_a_rule_with_byhour_on_the_portal(client, db, make_user):
     assert answer.status_code == 201, answer.get_json()
     plan(client, editor, camp.id, default_playbook(db).id)
     rows = reminders(db, camp.id)
+    first, last = date(2025, 6, 23) + shift, date(2025, 8, 31) + shift
+    firsts = [
+        first + timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if (first + timedelta(days=n)).day == 1
+    ]
+    assert len(firsts) >= 2
     assert [r.scheduled_at.astimezone(LOCAL).isoformat() for r in rows] == [
-        "2025-07-01T09:30:00+07:00",
-        "2025-08-01T09:30:00+07:00",
+        f"{day}T09:30:00+07:00" for day in firsts
     ]
     assert {r.slot for r in rows} == {None}
 
@@ -138,6 +155,7 @@ def test_bad_reminders_are_refused_field_by_field(client, db, make_user):
 
 def test_removing_a_reminder_cancels_what_it_had_scheduled(client, db, make_user):
     seed_2025(db)
+    ahead(db)
     standard_channels(db)
     camp = campaign(db, SUMMER)
     _, editor = make_user("editor")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import date
+import zipfile
+from datetime import UTC, date, datetime
+from xml.etree import ElementTree
 
 import pytest
 from docx import Document
@@ -118,6 +120,42 @@ def test_docx_text_fonts_and_headings() -> None:
     # Runs carry no font of their own, so they inherit Times New Roman.
     assert all(run.font.name is None for p in document.paragraphs for run in p.runs)
     assert document.core_properties.title == "Bản tin truyền thanh xã Bản Hon"
+
+
+def test_docx_core_properties_name_the_issuing_unit_and_now() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    data = render_docx(sample_bulletin())
+    after = datetime.now(UTC)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert "python-docx" not in core and "2013" not in core
+    root = ElementTree.fromstring(core)  # noqa: S314 - the document we just made
+    ns = {
+        "dc": "http://purl.org/dc/elements/1.1/",
+        "dcterms": "http://purl.org/dc/terms/",
+        "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    }
+    assert root.findtext("dc:creator", namespaces=ns) == "Ủy ban nhân dân xã Bản Hon"
+    assert root.findtext("cp:lastModifiedBy", namespaces=ns) == "Ủy ban nhân dân xã Bản Hon"
+    assert root.findtext("dc:title", namespaces=ns) == "Bản tin truyền thanh xã Bản Hon"
+    assert root.findtext("dc:subject", namespaces=ns) == "Bản tin ngày 20/12/2024"
+    assert (root.findtext("dc:description", namespaces=ns) or "") == ""
+    for name in ("dcterms:created", "dcterms:modified"):
+        stamp = datetime.fromisoformat(root.findtext(name, namespaces=ns))
+        assert stamp.tzinfo is not None and before <= stamp <= after, (name, stamp)
+
+    props = Document(io.BytesIO(data)).core_properties
+    assert props.author == props.last_modified_by == "Ủy ban nhân dân xã Bản Hon"
+    assert props.title == "Bản tin truyền thanh xã Bản Hon"
+    assert props.comments == "" and props.revision == 1
+    created = props.created.replace(tzinfo=UTC) if props.created.tzinfo is None else props.created
+    assert before <= created <= after
+
+
+def test_pdf_names_the_issuing_unit() -> None:
+    metadata = PdfReader(io.BytesIO(render_pdf(sample_bulletin()))).metadata
+    assert metadata.author == "Ủy ban nhân dân xã Bản Hon"
+    assert metadata.title == "Bản tin truyền thanh xã Bản Hon"
 
 
 def test_pdf_text_keeps_diacritics() -> None:
