@@ -143,10 +143,66 @@ def _name_head(text: str, end: int) -> tuple[int, int] | None:
     return head_start, start + head.end()
 
 
+_FOLD_WORD = re.compile(r"[^\W_]+")
+
+
+def fold_words(text: str) -> list[str]:
+    """The words of ``text``, NFC and case-folded, punctuation dropped."""
+    return [w.casefold() for w in _FOLD_WORD.findall(_nfc(text))]
+
+
+def repeats_following(text: str, end: int, words: str, *, limit: int | None = None) -> bool:
+    """True when the words right after ``end`` already say ``words`` (case and punctuation aside).
+
+    "CCCD căn cước công dân" or "TT-BYT của Bộ Y tế": expanding would say it twice.
+    ``limit`` widens the search from "right after" to anywhere in the next ``limit``
+    characters of the same sentence.
+    """
+    wanted = fold_words(words)
+    if not wanted:
+        return False
+    if limit is None:
+        return fold_words(text[end : end + 4 * len(words) + 20])[: len(wanted)] == wanted
+    rest = text[end : end + limit]
+    stop = re.search(r"[.!?…\n]", rest)
+    following = fold_words(rest[: stop.start()] if stop else rest)
+    return any(
+        following[i : i + len(wanted)] == wanted for i in range(len(following) - len(wanted) + 1)
+    )
+
+
+def _repeats_preceding(text: str, start: int, words: str) -> bool:
+    wanted = fold_words(words)
+    before = fold_words(text[max(0, start - 4 * len(words) - 20) : start])
+    return bool(wanted) and before[-len(wanted) :] == wanted
+
+
+# "(CCCD)" right after "căn cước công dân": the letters only restate what was just said.
+_PARENTHESISED = re.compile(r"\s*\(\s*(\S+?)\s*\)")
+
+
+def _drop_restated(text: str, table: Mapping[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        expansion = table.get(match.group(1))
+        if expansion and _repeats_preceding(match.string, match.start(), expansion):
+            return ""
+        return match.group()
+
+    return _PARENTHESISED.sub(replace, text)
+
+
 def expand_abbreviations(text: str, table: Mapping[str, str]) -> str:
-    """Replace every abbreviation of ``table`` in ``text`` following the module's rules."""
+    """Replace every abbreviation of ``table`` in ``text`` following the module's rules.
+
+    An abbreviation whose expansion is already said right next to it is dropped
+    instead of expanded: "căn cước công dân (CCCD)" and "TTYT trung tâm y tế" are
+    read once.
+    """
     pattern = compile_table(table)
-    matches = list(pattern.finditer(text)) if pattern is not None else []
+    if pattern is None:
+        return text
+    text = _drop_restated(text, table)
+    matches = list(pattern.finditer(text))
     if not matches:
         return text
     chars = list(text)
@@ -161,7 +217,9 @@ def expand_abbreviations(text: str, table: Mapping[str, str]) -> str:
     last = 0
     for match in matches:
         expansion = table[match.group()]
-        if at_sentence_start(text, match.start()):
+        if repeats_following(text, match.end(), expansion):
+            expansion = ""
+        elif at_sentence_start(text, match.start()):
             expansion = capitalise(expansion)
         pieces.append(source[last : match.start()])
         pieces.append(expansion)

@@ -37,8 +37,9 @@ from channels.loudspeaker.abbreviations import (
     capitalise,
     default_abbreviations,
     expand_abbreviations,
+    repeats_following,
 )
-from channels.loudspeaker.dates import previous_word, spell_dates, spell_times
+from channels.loudspeaker.dates import MONTHS, previous_word, spell_dates, spell_times
 from channels.loudspeaker.numbers import (
     digits_to_words,
     number_to_words,
@@ -48,6 +49,8 @@ from channels.loudspeaker.numbers import (
 )
 
 DEFAULT_RATE_PER_MINUTE = 190
+# How far after a document number its issuer may already be named ("… ngày 12/9/2013 của Bộ Y tế").
+_ISSUER_LOOKAHEAD = 80
 
 UNITS = {
     "%": "phần trăm",
@@ -98,10 +101,29 @@ _PHONE_KEYWORD = re.compile(
 _PHONE = re.compile(r"(?<![\w.,/+])(\+84[ .]?|0)(\d{2,10})((?:[ .-]\d{2,4}){0,3})(?![\w]|[.,/]\d)")
 _HOTLINE = re.compile(r"(?<![\w.,/])(1[89]00)((?:[ .]?\d{2,4}){1,2})(?![\w]|[.,/]\d)")
 _ROMAN_AFTER = re.compile(
-    r"(?<!\w)(?i:(lần thứ|thứ|đợt|kỳ|kì|khóa|khoá|thế kỷ|quý|giai đoạn|phần|chương))"
+    r"(?<!\w)(?i:(lần thứ|thứ|đợt|kỳ|kì|khóa|khoá|thế kỷ|quý|giai đoạn|phần|chương|đại hội|mục))"
     r"(\s+)([IVXLCDM]+)(?!\w)"
 )
 _ORDINAL = re.compile(r"(?<!\w)(?i:(thứ))(\s+)(\d+)(?![\w/]|[.,]\d)")
+# "tháng 4", "tháng 7, 8 và 9": a bare number after "tháng" names a month (April is
+# "tháng tư", not "tháng bốn"); "4 tháng" (a duration) is left to the number rules.
+_MONTH_NUMBER = r"(?:1[0-2]|0?[1-9])(?![\w/:]|[.,]\d)"
+_MONTH_LIST = re.compile(
+    rf"(?<!\w)(?i:(tháng))(\s+)({_MONTH_NUMBER}"
+    rf"(?:(?:\s*,\s*|\s*[-–]\s*|\s+(?:và|hoặc|đến|hay)\s+)(?:(?i:tháng)\s+)?{_MONTH_NUMBER})*)"
+)
+_MONTH_IN_LIST = re.compile(r"\d+")
+# Marks a reader does not say: list bullets, brackets, dashes and slashes between words.
+_BULLET = re.compile(r"(?m)^([ \t]*)[-–—•*+][ \t]+")
+_BRACKET_OPEN = re.compile(r"\s*[(\[]\s*")
+_BRACKET_CLOSE = re.compile(r"\s*[)\]]")
+_WORD_DASH = re.compile(r"(?<=\w)[ \t]*[–—][ \t]*(?=\w)|[ \t]+[-–—][ \t]+")
+# Between two words of two letters or more, so units ("g/l", "km/h") and dates are not touched.
+_WORD_SLASH = re.compile(r"(?<=[^\W\d_]{2})/(?=[^\W\d_]{2})")
+_COMMA_BEFORE_MARK = re.compile(r"[ \t]*,[ \t]*(?=[.!?;:…,\n]|$)")
+_COMMA_AFTER_MARK = re.compile(r"(?<=[.!?;:…])[ \t]*,")
+_COMMA_AT_LINE_START = re.compile(r"(?m)^[ \t]*,[ \t]*")
+_SPACE_BEFORE_MARK = re.compile(r"[ \t]+(?=[.!?;:,…])")
 _SPACES = re.compile(r"[ \t]{2,}")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -129,8 +151,13 @@ def _document(text: str, table: Mapping[str, str]) -> str:
         words += number_to_words(int(match.group(1)))
         if match.group(2):
             words += " năm " + number_to_words(int(match.group(2)))
-        issuer = table.get(match.group(3).rsplit("-", 1)[-1])
-        if issuer:
+        # "QĐ-UBND": the kind of document, then its issuer; a lone "QĐ" names no issuer.
+        _kind, dash, issuer_code = match.group(3).rpartition("-")
+        issuer = table.get(issuer_code) if dash else None
+        # "26/2013/TT-BYT ngày 12/9/2013 của Bộ Y tế": the sentence names the issuer itself.
+        if issuer and not repeats_following(
+            match.string, match.end(), issuer, limit=_ISSUER_LOOKAHEAD
+        ):
             words += " của " + issuer
         return _finish(match.string, match.start(), words)
 
@@ -232,6 +259,29 @@ def _number(match: re.Match[str]) -> str:
     return _spaced(match.string, match.start(), match.end(), read_number(match.group()))
 
 
+def _months(match: re.Match[str]) -> str:
+    def month(number: re.Match[str]) -> str:
+        return MONTHS[int(number.group())]
+
+    return match.group(1) + match.group(2) + _MONTH_IN_LIST.sub(month, match.group(3))
+
+
+def _for_the_ear(text: str) -> str:
+    """Turn marks a reader cannot say into pauses: bullets go, brackets and dashes become commas.
+
+    Runs last, when every number is spelled out, so a remaining dash stands
+    between words ("Độc lập - Tự do" -> "Độc lập, Tự do").
+    """
+    text = _BULLET.sub(r"\1", text)
+    text = _WORD_DASH.sub(", ", text)
+    text = _BRACKET_OPEN.sub(", ", text)
+    text = _BRACKET_CLOSE.sub(", ", text)
+    text = _SPACE_BEFORE_MARK.sub("", text)
+    text = _COMMA_AFTER_MARK.sub("", text)
+    text = _COMMA_BEFORE_MARK.sub("", text)
+    return _COMMA_AT_LINE_START.sub("", text)
+
+
 def _symbol(match: re.Match[str]) -> str:
     return " " + _SYMBOLS[match.group()] + " "
 
@@ -263,16 +313,20 @@ def _spell_out_cached(text: str, table_items: tuple[tuple[str, str], ...] | None
     text = _nfc(text)
     text = _document(text, table)
     text = expand_abbreviations(text, table)
+    text = _WORD_SLASH.sub(" hoặc ", text)  # "xã/phường" -> "xã hoặc phường"
     text = _SYMBOL_PATTERN.sub(_symbol, text)
     text = _spell_phones(text)
     text = spell_dates(text)
     text = spell_times(text)
+    text = _MONTH_LIST.sub(_months, text)
     text = _ROMAN_AFTER.sub(_roman, text)
     text = _NUMBER_RANGE.sub(_number_range, text)
     text = _NUMBER_UNIT.sub(_number_unit, text)
     text = _ORDINAL.sub(_ordinal, text)
     text = _FRACTION.sub(_fraction, text)
     text = _NUMBER.sub(_number, text)
+    text = _SPACES.sub(" ", text)
+    text = _for_the_ear(text)
     text = _SPACES.sub(" ", text)
     lines = [line.strip(" \t") for line in text.split("\n")]
     return _nfc("\n".join(lines))
