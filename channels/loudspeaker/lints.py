@@ -192,11 +192,45 @@ def lint_reading(
     repetition is reported. ``abbreviations`` defaults to the shipped table.
     """
     table = default_abbreviations() if abbreviations is None else dict(abbreviations)
+    digits = _digits(reading)
+    # "20/12/2024" is one unspelled number, not a number and two slashes.
+    marks = [
+        f for f in _punctuation(reading) if not any(d.start <= f.start < d.end for d in digits)
+    ]
     findings = [
         *_nfc(reading),
-        *_digits(reading),
+        *digits,
         *_capitals(reading, allowed_capitals(table)),
-        *_punctuation(reading),
+        *marks,
         *_repeats(reading, source, table),
     ]
     return sorted(findings, key=lambda f: (f.start, f.end, f.code))
+
+
+# A sentence ends at ".", "!", "?" or "…" followed by a space, unless the word before the
+# dot is an abbreviation that keeps its dot ("TP. Lai Châu").
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\s]+(?=\S)")
+
+
+def split_sentences(text: str, abbreviations: Mapping[str, str] | None = None) -> list[str]:
+    """The sentences of ``text``, line by line, in NFC; blank lines are dropped."""
+    table = default_abbreviations() if abbreviations is None else abbreviations
+    dotted = {key for key in table if key.endswith(".")}
+    sentences: list[str] = []
+    for line in unicodedata.normalize("NFC", text).splitlines():
+        current = ""
+        position = 0
+        for match in _SENTENCE_BREAK.finditer(line):
+            piece = line[position : match.start()]
+            last_word = (current + piece).rsplit(None, 1)[-1] if (current + piece).strip() else ""
+            current += piece
+            if last_word in dotted:
+                current += match.group()
+            else:
+                sentences.append(current.strip())
+                current = ""
+            position = match.end()
+        current += line[position:]
+        if current.strip():
+            sentences.append(current.strip())
+    return sentences

@@ -66,6 +66,8 @@ UNITS = {
     "cm": "xen-ti-mét",
     "mm": "mi-li-mét",
     "m2": "mét vuông",
+    "km2": "ki-lô-mét vuông",
+    "km²": "ki-lô-mét vuông",
     "m²": "mét vuông",
     "ha": "héc-ta",
     "mmHg": "mi-li-mét thủy ngân",
@@ -79,6 +81,13 @@ UNITS = {
     "tr": "triệu",
 }
 
+# Units unambiguous enough to spell out with no number before them ("9 ml cho mỗi kg").
+_BARE_UNITS = ("kg", "km", "ml", "mg", "cm", "mm", "km²", "m²", "mmHg")
+_BARE_UNIT = re.compile(
+    r"(?<![\w/])("
+    + "|".join(sorted(map(re.escape, _BARE_UNITS), key=len, reverse=True))
+    + r")(?!\w)"
+)
 _SYMBOLS = {"≥": "lớn hơn hoặc bằng", "≤": "nhỏ hơn hoặc bằng", "&": "và", "~": "khoảng"}
 _SYMBOL_PATTERN = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
 
@@ -95,7 +104,7 @@ _DOCUMENT = re.compile(
     r"(?<![\w/])(\d{1,5})(?:/(\d{4}))?/([A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*)(?![\w/])"
 )
 _PHONE_KEYWORD = re.compile(
-    r"(?i)(?<!\w)(điện thoại|hotline|đường dây nóng|gọi|zalo)(\s*:?\s*)"
+    r"(?i)(?<!\w)(điện thoại|hotline|đường dây nóng|gọi(?:\s+ngay)?(?:\s+số)?|zalo)(\s*:?\s*)"
     r"(\+?\d+(?:[ .-]\d+)*)(?![\w]|[.,]\d)"
 )
 _PHONE = re.compile(r"(?<![\w.,/+])(\+84[ .]?|0)(\d{2,10})((?:[ .-]\d{2,4}){0,3})(?![\w]|[.,/]\d)")
@@ -104,6 +113,8 @@ _ROMAN_AFTER = re.compile(
     r"(?<!\w)(?i:(lần thứ|thứ|đợt|kỳ|kì|khóa|khoá|thế kỷ|quý|giai đoạn|phần|chương|đại hội|mục))"
     r"(\s+)([IVXLCDM]+)(?!\w)"
 )
+# "Quý IV/2024", "quý 4/2024": the quarter of a year.
+_QUARTER_YEAR = re.compile(r"(?<!\w)(?i:(quý))(\s+)([IV]+|[1-4])\s*/\s*(\d{4})(?![\w/])")
 _ORDINAL = re.compile(r"(?<!\w)(?i:(thứ))(\s+)(\d+)(?![\w/]|[.,]\d)")
 # "tháng 4", "tháng 7, 8 và 9": a bare number after "tháng" names a month (April is
 # "tháng tư", not "tháng bốn"); "4 tháng" (a duration) is left to the number rules.
@@ -155,8 +166,9 @@ def _document(text: str, table: Mapping[str, str]) -> str:
         _kind, dash, issuer_code = match.group(3).rpartition("-")
         issuer = table.get(issuer_code) if dash else None
         # "26/2013/TT-BYT ngày 12/9/2013 của Bộ Y tế": the sentence names the issuer itself.
-        if issuer and not repeats_following(
-            match.string, match.end(), issuer, limit=_ISSUER_LOOKAHEAD
+        if issuer and not any(
+            repeats_following(match.string, match.end(), said, limit=_ISSUER_LOOKAHEAD)
+            for said in (issuer, issuer_code)
         ):
             words += " của " + issuer
         return _finish(match.string, match.start(), words)
@@ -259,6 +271,15 @@ def _number(match: re.Match[str]) -> str:
     return _spaced(match.string, match.start(), match.end(), read_number(match.group()))
 
 
+def _quarter_year(match: re.Match[str]) -> str:
+    numeral = match.group(3)
+    value = roman_to_int(numeral) if numeral.isalpha() else int(numeral)
+    if value is None:
+        return match.group()
+    words = number_to_words(value) + " năm " + number_to_words(int(match.group(4)))
+    return match.group(1) + match.group(2) + words
+
+
 def _months(match: re.Match[str]) -> str:
     def month(number: re.Match[str]) -> str:
         return MONTHS[int(number.group())]
@@ -316,6 +337,7 @@ def _spell_out_cached(text: str, table_items: tuple[tuple[str, str], ...] | None
     text = _WORD_SLASH.sub(" hoặc ", text)  # "xã/phường" -> "xã hoặc phường"
     text = _SYMBOL_PATTERN.sub(_symbol, text)
     text = _spell_phones(text)
+    text = _QUARTER_YEAR.sub(_quarter_year, text)
     text = spell_dates(text)
     text = spell_times(text)
     text = _MONTH_LIST.sub(_months, text)
@@ -325,6 +347,7 @@ def _spell_out_cached(text: str, table_items: tuple[tuple[str, str], ...] | None
     text = _ORDINAL.sub(_ordinal, text)
     text = _FRACTION.sub(_fraction, text)
     text = _NUMBER.sub(_number, text)
+    text = _BARE_UNIT.sub(lambda m: UNITS[m.group()], text)
     text = _SPACES.sub(" ", text)
     text = _for_the_ear(text)
     text = _SPACES.sub(" ", text)
