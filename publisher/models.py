@@ -5,7 +5,7 @@ from content_library.models import Asset, Campaign, Commune, ContentItem, Conten
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
-from publisher.loudspeaker.models import BroadcastConfirmation
+from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
 from publisher.planning.models import PlaybookRecord
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "FeedSource",
     "PlaybookRecord",
     "Publication",
+    "ReadingKept",
     "User",
 ]
