@@ -110,7 +110,11 @@ def _capitals(reading: str, allowed: Iterable[str]) -> list[Finding]:
     found = []
     for match in _LETTER_WORD.finditer(reading):
         word = match.group()
-        if _has_capital_run(word) and word not in allow and word.rstrip(".") not in allow:
+        if word in allow or word.rstrip(".") in allow:
+            continue
+        # "HIV-AIDS": every part with capitals has to be allowed on its own.
+        parts = [part for part in re.split(r"[-.]", word) if _has_capital_run(part)]
+        if parts and not all(part in allow for part in parts):
             found.append(_finding("capitals", reading, match.start(), match.end()))
     return found
 

@@ -115,6 +115,12 @@ _ROMAN_AFTER = re.compile(
 )
 # "Quý IV/2024", "quý 4/2024": the quarter of a year.
 _QUARTER_YEAR = re.compile(r"(?<!\w)(?i:(quý))(\s+)([IV]+|[1-4])\s*/\s*(\d{4})(?![\w/])")
+# "ngày 5 tháng 4", "ngày 5 đến ngày 7/4": a day of the month 1 to 10 takes "mồng";
+# "ngày 2 lần" (twice a day) is not a date and is left alone.
+_DAY_OF_MONTH = re.compile(
+    r"(?<!\w)(?i:(ngày))(\s+)(0?[1-9]|10)"
+    r"(?=\s+(?:tháng|đến|và|hoặc)\b|\s*[,–-]\s*(?:ngày\s+)?\d)"
+)
 _ORDINAL = re.compile(r"(?<!\w)(?i:(thứ))(\s+)(\d+)(?![\w/]|[.,]\d)")
 # "tháng 4", "tháng 7, 8 và 9": a bare number after "tháng" names a month (April is
 # "tháng tư", not "tháng bốn"); "4 tháng" (a duration) is left to the number rules.
@@ -271,6 +277,10 @@ def _number(match: re.Match[str]) -> str:
     return _spaced(match.string, match.start(), match.end(), read_number(match.group()))
 
 
+def _day_of_month(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2) + "mồng " + number_to_words(int(match.group(3)))
+
+
 def _quarter_year(match: re.Match[str]) -> str:
     numeral = match.group(3)
     value = roman_to_int(numeral) if numeral.isalpha() else int(numeral)
@@ -339,6 +349,7 @@ def _spell_out_cached(text: str, table_items: tuple[tuple[str, str], ...] | None
     text = _spell_phones(text)
     text = _QUARTER_YEAR.sub(_quarter_year, text)
     text = spell_dates(text)
+    text = _DAY_OF_MONTH.sub(_day_of_month, text)
     text = spell_times(text)
     text = _MONTH_LIST.sub(_months, text)
     text = _ROMAN_AFTER.sub(_roman, text)
