@@ -171,24 +171,41 @@ def repeats_following(text: str, end: int, words: str, *, limit: int | None = No
     )
 
 
+_RESTATED_SLACK = 2  # words allowed between a name and its abbreviation: "Hội CTĐ tỉnh (CTĐ)"
+
+
 def _repeats_preceding(text: str, start: int, words: str) -> bool:
     wanted = fold_words(words)
-    before = fold_words(text[max(0, start - 4 * len(words) - 20) : start])
-    return bool(wanted) and before[-len(wanted) :] == wanted
+    if not wanted:
+        return False
+    before = fold_words(text[max(0, start - 4 * len(words) - 60) : start])
+    tail = before[-(len(wanted) + _RESTATED_SLACK) :]
+    return any(tail[i : i + len(wanted)] == wanted for i in range(len(tail) - len(wanted) + 1))
 
 
 # "(CCCD)" right after "căn cước công dân": the letters only restate what was just said.
 _PARENTHESISED = re.compile(r"\s*\(\s*(\S+?)\s*\)")
 
 
+# "HMTN (hiến máu tình nguyện)": the words in brackets are the expansion itself.
+_ABBREVIATION_THEN_BRACKETS = re.compile(r"(?<!\w)(\S+?)\s*\(\s*([^()]+?)\s*\)")
+
+
 def _drop_restated(text: str, table: Mapping[str, str]) -> str:
-    def replace(match: re.Match[str]) -> str:
+    def parenthesised(match: re.Match[str]) -> str:
         expansion = table.get(match.group(1))
         if expansion and _repeats_preceding(match.string, match.start(), expansion):
             return ""
         return match.group()
 
-    return _PARENTHESISED.sub(replace, text)
+    def spelled_in_brackets(match: re.Match[str]) -> str:
+        expansion = table.get(match.group(1))
+        if expansion and fold_words(match.group(2)) == fold_words(expansion):
+            return match.group(2)
+        return match.group()
+
+    text = _PARENTHESISED.sub(parenthesised, text)
+    return _ABBREVIATION_THEN_BRACKETS.sub(spelled_in_brackets, text)
 
 
 def expand_abbreviations(text: str, table: Mapping[str, str]) -> str:
