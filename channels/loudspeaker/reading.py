@@ -6,22 +6,30 @@ fraction):
 
 1. Unicode NFC;
 2. document numbers ("26/2013/TT-BYT" -> "số hai mươi sáu năm hai nghìn không
-   trăm mười ba của Bộ Y tế", the issuer from the abbreviation table);
-3. abbreviations from the editable table (see ``abbreviations`` for matching
-   and capitalisation rules), then a few symbols ("≥", "&", "~");
+   trăm mười ba của Bộ Y tế", the issuer from the abbreviation table, left out
+   when the sentence names it: "26/2013/TT-BYT của Bộ Y tế");
+3. abbreviations from the editable table (see ``abbreviations`` for matching,
+   capitalisation and abbreviations that restate their neighbours), "xã/phường"
+   -> "xã hoặc phường", then a few symbols ("≥", "&", "~");
 4. phone numbers, read digit by digit in their written groups, comma between
    groups: mobile and landline numbers starting with 0 or +84 (10-11 digits),
    1800/1900 hotlines, and any number after "điện thoại", "hotline", "đường dây
-   nóng", "gọi", "Zalo" ("gọi 115" -> "gọi một một năm");
-5. dates and clock times (see ``dates``);
-6. Roman numerals after "lần thứ", "thứ", "đợt", "kỳ", "khóa", "thế kỷ", "quý",
-   "giai đoạn", "phần", "chương" ("lần thứ XV" -> "lần thứ mười lăm");
-7. number ranges ("18-60 tuổi" -> "mười tám đến sáu mươi tuổi"), numbers with
+   nóng", "gọi (ngay) (số)", "Zalo" ("gọi 115" -> "gọi một một năm");
+5. quarters of a year ("Quý IV/2024"), dates and clock times (see ``dates``),
+   "ngày 5 đến ngày 7/4" -> "ngày mồng năm đến …";
+6. month names after "tháng" ("tháng 4" -> "tháng tư", "tháng 7, 8" -> "tháng bảy, tám");
+7. Roman numerals after "lần thứ", "thứ", "đợt", "kỳ", "khóa", "thế kỷ", "quý",
+   "giai đoạn", "phần", "chương", "đại hội", "mục" ("lần thứ XV" -> "lần thứ mười lăm");
+8. number ranges ("18-60 tuổi" -> "mười tám đến sáu mươi tuổi"), numbers with
    units ("350 ml" -> "ba trăm năm mươi mi-li-lít", "95%", "50.000đ");
-8. ordinals after "thứ" (1 -> "nhất", 4 -> "tư": "thứ 2" -> "thứ hai");
-9. every other number ("1.250", "2,5", "35/40" -> "ba mươi lăm trên bốn mươi").
+9. ordinals after "thứ" (1 -> "nhất", 4 -> "tư": "thứ 2" -> "thứ hai");
+10. every other number ("1.250", "2,5", "35/40" -> "ba mươi lăm trên bốn mươi"),
+    then units standing alone ("mỗi kg");
+11. marks for the eye, not the ear: list bullets go, brackets and dashes between
+    words become commas ("Tết sum vầy – Xuân hồng" -> "Tết sum vầy, Xuân hồng").
 
 Words the rules produce are lower case, except at the start of a sentence.
+``channels.loudspeaker.lints`` checks what comes out.
 """
 
 from __future__ import annotations
