@@ -110,6 +110,8 @@ def _capitals(reading: str, allowed: Iterable[str]) -> list[Finding]:
     found = []
     for match in _LETTER_WORD.finditer(reading):
         word = match.group()
+        if word.lower() == word or not _has_capital_run(word):
+            continue  # the common case, decided without looking letter by letter twice
         if word in allow or word.rstrip(".") in allow:
             continue
         # "HIV-AIDS": every part with capitals has to be allowed on its own.

@@ -25,6 +25,9 @@ def spell_out_text(text: str) -> str:
     return spell_out(text, abbreviations())
 
 
-def reading_findings(reading: str, source: str | None) -> list[Finding]:
+# Content lists, the approval queue and every content answer of the API check the same
+# few texts again; the findings are a pure function of the two texts and the table.
+@lru_cache(maxsize=1024)
+def reading_findings(reading: str, source: str | None) -> tuple[Finding, ...]:
     """What a listener would hear wrong in ``reading`` (see channels.loudspeaker.lints)."""
-    return lint_reading(reading, source, abbreviations())
+    return tuple(lint_reading(reading, source, abbreviations()))
