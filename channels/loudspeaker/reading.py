@@ -19,7 +19,8 @@ fraction):
    "ngày 5 đến ngày 7/4" -> "ngày mồng năm đến …";
 6. month names after "tháng" ("tháng 4" -> "tháng tư", "tháng 7, 8" -> "tháng bảy, tám");
 7. Roman numerals after "lần thứ", "thứ", "đợt", "kỳ", "khóa", "thế kỷ", "quý",
-   "giai đoạn", "phần", "chương", "đại hội", "mục" ("lần thứ XV" -> "lần thứ mười lăm");
+   "giai đoạn", "phần", "chương", "đại hội", "mục", "phụ lục", "khu vực", "vùng"
+   ("lần thứ XV" -> "lần thứ mười lăm");
 8. number ranges ("18-60 tuổi" -> "mười tám đến sáu mươi tuổi"), numbers with
    units ("350 ml" -> "ba trăm năm mươi mi-li-lít", "95%", "50.000đ");
 9. ordinals after "thứ" (1 -> "nhất", 4 -> "tư": "thứ 2" -> "thứ hai");
@@ -118,7 +119,8 @@ _PHONE_KEYWORD = re.compile(
 _PHONE = re.compile(r"(?<![\w.,/+])(\+84[ .]?|0)(\d{2,10})((?:[ .-]\d{2,4}){0,3})(?![\w]|[.,/]\d)")
 _HOTLINE = re.compile(r"(?<![\w.,/])(1[89]00)((?:[ .]?\d{2,4}){1,2})(?![\w]|[.,/]\d)")
 _ROMAN_AFTER = re.compile(
-    r"(?<!\w)(?i:(lần thứ|thứ|đợt|kỳ|kì|khóa|khoá|thế kỷ|quý|giai đoạn|phần|chương|đại hội|mục))"
+    r"(?<!\w)(?i:(lần thứ|thứ|đợt|kỳ|kì|khóa|khoá|thế kỷ|quý|giai đoạn|phần|chương"
+    r"|đại hội|mục|phụ lục|khu vực|vùng))"
     r"(\s+)([IVXLCDM]+)(?!\w)"
 )
 # "Quý IV/2024", "quý 4/2024": the quarter of a year.
@@ -145,6 +147,9 @@ _BRACKET_CLOSE = re.compile(r"\s*[)\]]")
 _WORD_DASH = re.compile(r"(?<=\w)[ \t]*[–—][ \t]*(?=\w)|[ \t]+[-–—][ \t]+")
 # Between two words of two letters or more, so units ("g/l", "km/h") and dates are not touched.
 _WORD_SLASH = re.compile(r"(?<=[^\W\d_]{2})/(?=[^\W\d_]{2})")
+# "60 lần/phút", "50.000đ/người": a slash before a unit of time or of counting means "per".
+_PER = r"(?:giây|phút|giờ|ngày|tuần|tháng|quý|năm|lần|người|suất|buổi|ca|đợt)(?!\w)"
+_PER_SLASH = re.compile(rf"(?<=[^\W\d_])[ \t]*/[ \t]*(?={_PER})")
 _COMMA_BEFORE_MARK = re.compile(r"[ \t]*,[ \t]*(?=[.!?;:…,\n]|$)")
 _COMMA_AFTER_MARK = re.compile(r"(?<=[.!?;:…])[ \t]*,")
 _COMMA_AT_LINE_START = re.compile(r"(?m)^[ \t]*,[ \t]*")
@@ -312,6 +317,7 @@ def _for_the_ear(text: str) -> str:
     between words ("Độc lập - Tự do" -> "Độc lập, Tự do").
     """
     text = _BULLET.sub(r"\1", text)
+    text = _PER_SLASH.sub(" mỗi ", text)  # after a unit just spelled: "đồng/người"
     text = _WORD_DASH.sub(", ", text)
     text = _BRACKET_OPEN.sub(", ", text)
     text = _BRACKET_CLOSE.sub(", ", text)
@@ -352,6 +358,7 @@ def _spell_out_cached(text: str, table_items: tuple[tuple[str, str], ...] | None
     text = _nfc(text)
     text = _document(text, table)
     text = expand_abbreviations(text, table)
+    text = _PER_SLASH.sub(" mỗi ", text)  # "lần/phút" -> "lần mỗi phút"
     text = _WORD_SLASH.sub(" hoặc ", text)  # "xã/phường" -> "xã hoặc phường"
     text = _SYMBOL_PATTERN.sub(_symbol, text)
     text = _spell_phones(text)
