@@ -36,6 +36,8 @@ _SENTENCE_END = ".!?…"
 _PHRASE_END = _SENTENCE_END + ":"
 _MAX_HEAD_TAIL = 2  # lower-case words allowed between a name head and the abbreviation
 _LOOKBACK = 120  # characters examined before an abbreviation for a name head
+# Names of days and campaigns ("Ngày toàn dân HMTN", "Tháng hành động …") stay names.
+_EVENT_HEADS = frozenset({"Ngày", "Tuần", "Tháng"})
 
 
 def parse_abbreviations(yaml_text: str) -> dict[str, str]:
@@ -127,6 +129,8 @@ def _name_head(text: str, end: int) -> tuple[int, int] | None:
         index -= 1
         tail += 1
     if index < 0 or not _is_title_word(tokens[index].group()):
+        return None
+    if tokens[index].group() in _EVENT_HEADS:
         return None
     head = tokens[index]
     head_start = start + head.start()
