@@ -15,7 +15,12 @@ sensible for the person reading it):
   ("tại hội trường ủy ban nhân dân"), because it was capitalised only as the
   start of a name built on the abbreviation, which now reads as common nouns.
   A run of capitalised words ("Ban Chỉ đạo HMTN", "Lai Châu HMTN") is a proper
-  name and is left alone. Other words are never re-cased.
+  name and is left alone, and so is the name of a day or campaign ("Ngày toàn dân
+  HMTN"). Other words are never re-cased.
+
+An abbreviation is never read together with its own expansion: it is dropped where
+the expansion follows it ("TTYT trung tâm y tế") or stands just before it in brackets
+("căn cước công dân (CCCD)"), and "HMTN (hiến máu tình nguyện)" reads the words once.
 """
 
 from __future__ import annotations
