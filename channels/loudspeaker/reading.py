@@ -249,7 +249,12 @@ def _phone_keyword(match: re.Match[str]) -> str:
     return match.group(1) + match.group(2) + words
 
 
+# "(0213) 3876 543": an area code in brackets is the number's first group.
+_AREA_CODE = re.compile(r"\((0\d{2,3})\)[ \t]*(?=\d)")
+
+
 def _spell_phones(text: str) -> str:
+    text = _AREA_CODE.sub(r"\1 ", text)
     text = _PHONE.sub(_phone, text)
     text = _HOTLINE.sub(_hotline, text)
     # Last, so that only short service numbers ("gọi 115") are left for it.
