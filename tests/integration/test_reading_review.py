@@ -144,3 +144,13 @@ def test_keep_through_the_api(client, make_user):
     assert kept.get_json()["reading_findings"] == []
     assert kept.get_json()["reading_kept_as_written"]["findings"] == 1
     assert client.post("/api/v1/content/999999/reading/keep", headers=editor).status_code == 404
+
+
+def test_the_highlighted_reading_is_escaped(app):
+    editor, _ = signed_in(app, "editor")
+    page_url = _write(editor, body="Mời bà con.", reading='<img src=x onerror="alert(1)"> XYZW')
+    page = editor.get(page_url).get_data(as_text=True)
+    assert "Bản đọc có" in page
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=" in page
+    assert "XYZW" in _marks(page)
