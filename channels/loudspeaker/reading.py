@@ -253,8 +253,20 @@ def _phone_keyword(match: re.Match[str]) -> str:
 _AREA_CODE = re.compile(r"\((0\d{2,3})\)[ \t]*(?=\d)")
 
 
+# "0213.3876.543 - 0912.345.678": two numbers to choose from, not a range.
+_PHONE_PAIR = re.compile(
+    r"(?<![\w/.,+])((?:\+84|0)\d[\d .]{7,13}\d)[ \t]+[-–/][ \t]+(?=(?:\+84|0)\d)"
+)
+
+
+def _phone_pair(match: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in match.group(1))
+    return match.group(1) + " hoặc " if 10 <= digits <= 12 else match.group()
+
+
 def _spell_phones(text: str) -> str:
     text = _AREA_CODE.sub(r"\1 ", text)
+    text = _PHONE_PAIR.sub(_phone_pair, text)
     text = _PHONE.sub(_phone, text)
     text = _HOTLINE.sub(_hotline, text)
     # Last, so that only short service numbers ("gọi 115") are left for it.
