@@ -13,7 +13,9 @@ def reading_group() -> None:
 
 
 @reading_group.command("check")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def reading_check(path: Path) -> None:
     """Print each sentence of FILE, its reading and the checks' findings.
 
