@@ -20,6 +20,9 @@ def register(app: Flask) -> None:
     from publisher.planning.cli import drives_group
 
     app.cli.add_command(drives_group)
+    from publisher.loudspeaker.cli import reading_group
+
+    app.cli.add_command(reading_group)
 
 
 @click.command("seed", help="Load communes, the 2025 plan and playbooks; --demo adds demo data.")

@@ -6,7 +6,7 @@ from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
 from publisher.feeds.models import CampaignImage
-from publisher.loudspeaker.models import BroadcastConfirmation
+from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
 from publisher.planning.models import PlaybookRecord
 
 __all__ = [
@@ -25,5 +25,6 @@ __all__ = [
     "FeedSource",
     "PlaybookRecord",
     "Publication",
+    "ReadingKept",
     "User",
 ]

@@ -15,7 +15,12 @@ sensible for the person reading it):
   ("tại hội trường ủy ban nhân dân"), because it was capitalised only as the
   start of a name built on the abbreviation, which now reads as common nouns.
   A run of capitalised words ("Ban Chỉ đạo HMTN", "Lai Châu HMTN") is a proper
-  name and is left alone. Other words are never re-cased.
+  name and is left alone, and so is the name of a day or campaign ("Ngày toàn dân
+  HMTN"). Other words are never re-cased.
+
+An abbreviation is never read together with its own expansion: it is dropped where
+the expansion follows it ("TTYT trung tâm y tế") or stands just before it in brackets
+("căn cước công dân (CCCD)"), and "HMTN (hiến máu tình nguyện)" reads the words once.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ _SENTENCE_END = ".!?…"
 _PHRASE_END = _SENTENCE_END + ":"
 _MAX_HEAD_TAIL = 2  # lower-case words allowed between a name head and the abbreviation
 _LOOKBACK = 120  # characters examined before an abbreviation for a name head
+# Names of days and campaigns ("Ngày toàn dân HMTN", "Tháng hành động …") stay names.
+_EVENT_HEADS = frozenset({"Ngày", "Tuần", "Tháng"})
 
 
 def parse_abbreviations(yaml_text: str) -> dict[str, str]:
@@ -128,6 +135,8 @@ def _name_head(text: str, end: int) -> tuple[int, int] | None:
         tail += 1
     if index < 0 or not _is_title_word(tokens[index].group()):
         return None
+    if tokens[index].group() in _EVENT_HEADS:
+        return None
     head = tokens[index]
     head_start = start + head.start()
     if index == 0 or at_sentence_start(text, head_start):
@@ -143,10 +152,83 @@ def _name_head(text: str, end: int) -> tuple[int, int] | None:
     return head_start, start + head.end()
 
 
+_FOLD_WORD = re.compile(r"[^\W_]+")
+
+
+def fold_words(text: str) -> list[str]:
+    """The words of ``text``, NFC and case-folded, punctuation dropped."""
+    return [w.casefold() for w in _FOLD_WORD.findall(_nfc(text))]
+
+
+def repeats_following(text: str, end: int, words: str, *, limit: int | None = None) -> bool:
+    """True when the words right after ``end`` already say ``words`` (case and punctuation aside).
+
+    "CCCD căn cước công dân" or "TT-BYT của Bộ Y tế": expanding would say it twice.
+    ``limit`` widens the search from "right after" to anywhere in the next ``limit``
+    characters of the same sentence.
+    """
+    wanted = fold_words(words)
+    if not wanted:
+        return False
+    if limit is None:
+        return fold_words(text[end : end + 4 * len(words) + 20])[: len(wanted)] == wanted
+    rest = text[end : end + limit]
+    stop = re.search(r"[.!?…\n]", rest)
+    following = fold_words(rest[: stop.start()] if stop else rest)
+    return any(
+        following[i : i + len(wanted)] == wanted for i in range(len(following) - len(wanted) + 1)
+    )
+
+
+_RESTATED_SLACK = 2  # words allowed between a name and its abbreviation: "Hội CTĐ tỉnh (CTĐ)"
+
+
+def _repeats_preceding(text: str, start: int, words: str) -> bool:
+    wanted = fold_words(words)
+    if not wanted:
+        return False
+    before = fold_words(text[max(0, start - 4 * len(words) - 60) : start])
+    tail = before[-(len(wanted) + _RESTATED_SLACK) :]
+    return any(tail[i : i + len(wanted)] == wanted for i in range(len(tail) - len(wanted) + 1))
+
+
+# "(CCCD)" right after "căn cước công dân": the letters only restate what was just said.
+_PARENTHESISED = re.compile(r"\s*\(\s*(\S+?)\s*\)")
+
+
+# "HMTN (hiến máu tình nguyện)": the words in brackets are the expansion itself.
+_ABBREVIATION_THEN_BRACKETS = re.compile(r"(?<!\w)(\S+?)\s*\(\s*([^()]+?)\s*\)")
+
+
+def _drop_restated(text: str, table: Mapping[str, str]) -> str:
+    def parenthesised(match: re.Match[str]) -> str:
+        expansion = table.get(match.group(1))
+        if expansion and _repeats_preceding(match.string, match.start(), expansion):
+            return ""
+        return match.group()
+
+    def spelled_in_brackets(match: re.Match[str]) -> str:
+        expansion = table.get(match.group(1))
+        if expansion and fold_words(match.group(2)) == fold_words(expansion):
+            return match.group(2)
+        return match.group()
+
+    text = _PARENTHESISED.sub(parenthesised, text)
+    return _ABBREVIATION_THEN_BRACKETS.sub(spelled_in_brackets, text)
+
+
 def expand_abbreviations(text: str, table: Mapping[str, str]) -> str:
-    """Replace every abbreviation of ``table`` in ``text`` following the module's rules."""
+    """Replace every abbreviation of ``table`` in ``text`` following the module's rules.
+
+    An abbreviation whose expansion is already said right next to it is dropped
+    instead of expanded: "căn cước công dân (CCCD)" and "TTYT trung tâm y tế" are
+    read once.
+    """
     pattern = compile_table(table)
-    matches = list(pattern.finditer(text)) if pattern is not None else []
+    if pattern is None:
+        return text
+    text = _drop_restated(text, table)
+    matches = list(pattern.finditer(text))
     if not matches:
         return text
     chars = list(text)
@@ -161,7 +243,9 @@ def expand_abbreviations(text: str, table: Mapping[str, str]) -> str:
     last = 0
     for match in matches:
         expansion = table[match.group()]
-        if at_sentence_start(text, match.start()):
+        if repeats_following(text, match.end(), expansion):
+            expansion = ""
+        elif at_sentence_start(text, match.start()):
             expansion = capitalise(expansion)
         pieces.append(source[last : match.start()])
         pieces.append(expansion)

@@ -32,6 +32,7 @@ from publisher.api.framework import (
 )
 from publisher.db import db
 from publisher.errors import ApiError, not_found
+from publisher.loudspeaker.review import keep_as_written, review_reading
 from publisher.public import is_public, media_path, media_response
 
 
@@ -66,6 +67,19 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
         "updated_at": iso(item.updated_at),
         "source_url": item.source_url,
         "source_name": item.source_name,
+        **_reading_review(item, version),
+    }
+
+
+def _reading_review(item: ContentItem, version: Any) -> dict[str, Any]:
+    """The reading checks' findings still to look at, and who kept the reading as written."""
+    review = review_reading(db.session, item, version)
+    kept = review.kept
+    return {
+        "reading_findings": [f.as_dict() for f in review.open_findings],
+        "reading_kept_as_written": None
+        if kept is None
+        else {"by": kept.kept_by, "at": iso(kept.kept_at), "findings": kept.findings},
     }
 
 
@@ -258,6 +272,21 @@ def submit_content(id: int) -> dict[str, Any]:
     item = load_content(id)
     user = current_user()
     _workflow(lambda: submit(item, user.id if user else None))
+    db.session.commit()
+    return serialise_content(item)
+
+
+@endpoint(
+    "POST",
+    "/content/{id}/reading/keep",
+    summary="Keep the current version's reading as written (resolves its reading findings)",
+    permission="content:write",
+    response="Content",
+)
+def keep_reading(id: int) -> dict[str, Any]:
+    item = load_content(id)
+    user = current_user()
+    keep_as_written(db.session, item, latest(item), user.id if user else None)
     db.session.commit()
     return serialise_content(item)
 

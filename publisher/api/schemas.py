@@ -112,6 +112,31 @@ schema(
             "updated_at": DT,
             "source_url": {"type": ["string", "null"]},
             "source_name": {"type": ["string", "null"]},
+            "reading_findings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "message", "start", "end", "text"],
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "enum": ["nfc", "digit", "capitals", "repeat", "punctuation"],
+                        },
+                        "message": {"type": "string"},
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+            "reading_kept_as_written": {
+                "type": ["object", "null"],
+                "properties": {
+                    "by": {"type": ["integer", "null"]},
+                    "at": DT,
+                    "findings": {"type": "integer"},
+                },
+            },
         },
     },
 )

@@ -22,3 +22,22 @@ class BroadcastConfirmation(Base):
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     slot: Mapped[str | None] = mapped_column(String(20))
+
+
+class ReadingKept(Base):
+    """An editor's or approver's "keep as written" for the reading of one content version.
+
+    It covers the reading as it was when kept (``reading_hash``): a draft edited
+    afterwards reads differently and its findings are shown again.
+    """
+
+    __tablename__ = "reading_kept"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("content_versions.id", ondelete="CASCADE"), unique=True
+    )
+    reading_hash: Mapped[str] = mapped_column(String(64))
+    findings: Mapped[int] = mapped_column(default=0)
+    kept_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kept_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from channels.loudspeaker import load_abbreviations, spell_out
+from channels.loudspeaker.lints import Finding, lint_reading
+
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 
 @lru_cache(maxsize=1)
 def abbreviations() -> dict[str, str]:
-    from channels.loudspeaker import load_abbreviations
-
     return load_abbreviations(CONFIG / "abbreviations.yaml")
 
 
@@ -21,6 +22,12 @@ def abbreviations() -> dict[str, str]:
 @lru_cache(maxsize=4096)
 def spell_out_text(text: str) -> str:
     """``text`` spelled out for reading aloud with the province's abbreviation table."""
-    from channels.loudspeaker import spell_out
-
     return spell_out(text, abbreviations())
+
+
+# Content lists, the approval queue and every content answer of the API check the same
+# few texts again; the findings are a pure function of the two texts and the table.
+@lru_cache(maxsize=1024)
+def reading_findings(reading: str, source: str | None) -> tuple[Finding, ...]:
+    """What a listener would hear wrong in ``reading`` (see channels.loudspeaker.lints)."""
+    return tuple(lint_reading(reading, source, abbreviations()))

@@ -33,6 +33,7 @@ from publisher.db import db
 from publisher.delivery.models import PENDING_STATUSES, Publication
 from publisher.delivery.render import words_for
 from publisher.errors import not_found
+from publisher.planning.templates import names_place
 from publisher.planning.vietnamese_dates import (
     LOCAL_TZ,
     format_date_vi,
@@ -178,11 +179,15 @@ def _drive_event(drive: Drive, host: str, base_url: str) -> Event:
     event.add("dtend", to_local(drive.ends_at))
     event.add("summary", _plain(drive.name))
     commune = drive.commune.full_name if drive.commune else drive.commune_code
-    event.add("location", _plain(f"{drive.location}, {commune}"))
+    # "Hội trường UBND phường Tân Phong" already says where: the commune is not added twice.
+    place = drive.location
+    if not names_place(drive.location, commune):
+        place = f"{drive.location}, {commune}"
+    event.add("location", _plain(place))
     lines = [
         f"{drive.name}: {format_date_vi(drive.starts_at)}, "
         f"{format_time_range_vi(drive.starts_at, drive.ends_at)}.",
-        f"Địa điểm: {drive.location}, {commune}.",
+        f"Địa điểm: {place}.",
     ]
     if drive.target_units is not None:
         lines.append(f"Mục tiêu: {drive.target_units} đơn vị máu.")

@@ -304,11 +304,46 @@ def _unknown_placeholder(raw: str, at: str) -> str:
     return f"{{{raw}}}: không phải trường được phép ({at}). Các trường dùng được: {allowed}."
 
 
+# What may stand between "{drive.location}" and "{drive.commune}": "tại …, xã …".
+_PLACE_JOINER = re.compile(r"^\s*(?:,|-|–)?\s*(?:thuộc\s+)?$")
+
+
+def names_place(location: str, commune: str) -> bool:
+    """True when ``location`` already says ``commune`` ("Hội trường UBND phường Tân Phong")."""
+    wanted = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", commune).casefold())
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", location).casefold())
+    return bool(wanted) and any(
+        words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)
+    )
+
+
 def _fill(text: str, values: Mapping[str, str | None]) -> str:
-    parts = []
-    for kind, value, _ in _tokens(unicodedata.normalize("NFC", text)):
-        parts.append(values[value.strip()] if kind == "placeholder" else value)
-    return unicodedata.normalize("NFC", "".join(str(part) for part in parts))
+    tokens = list(_tokens(unicodedata.normalize("NFC", text)))
+    parts: list[str] = []
+    index = 0
+    while index < len(tokens):
+        kind, value, _ = tokens[index]
+        if kind != "placeholder":
+            parts.append(value)
+            index += 1
+            continue
+        name = value.strip()
+        parts.append(str(values[name]))
+        # "tại {drive.location}, {drive.commune}" with a location that already names the
+        # commune would read the place twice ("… phường Tân Phong, phường Tân Phong").
+        if name == "drive.location" and index + 2 < len(tokens):
+            (joiner_kind, joiner, _), (next_kind, next_value, _) = tokens[index + 1 : index + 3]
+            if (
+                joiner_kind == "literal"
+                and _PLACE_JOINER.match(joiner)
+                and next_kind == "placeholder"
+                and next_value.strip() == "drive.commune"
+                and names_place(str(values[name]), str(values["drive.commune"]))
+            ):
+                index += 3
+                continue
+        index += 1
+    return unicodedata.normalize("NFC", "".join(parts))
 
 
 def _missing_error(

@@ -78,6 +78,7 @@ def init_ui(app: Flask) -> None:
         views_feeds,
         views_plan,
         views_publications,
+        views_reading,
         views_reports,
     )
 

@@ -11,6 +11,7 @@ from content_library.models import ContentItem, ContentVersion
 from content_library.services import WorkflowError, approve, latest, lineage_authors, reject
 from publisher.auth.models import User
 from publisher.db import db
+from publisher.loudspeaker.review import review_reading
 from publisher.ui.blueprint import current_user, require, safe_next, ui
 from publisher.ui.formatting import vietnamese_part
 from publisher.ui.textdiff import version_diff
@@ -48,6 +49,7 @@ def approvals() -> str:
                 "previous": previous,
                 "diff": version_diff(previous, version),
                 "own": user is not None and user.id in lineage_authors(item),
+                "reading": review_reading(db.session, item, version),
             }
         )
     authors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(author_ids)))}

@@ -25,6 +25,7 @@ from content_library.services import (
 from publisher.auth.models import User
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
+from publisher.loudspeaker.review import review_reading
 from publisher.ui.blueprint import Page, current_user, page_number, require, ui
 from publisher.ui.formatting import CHANNEL_KINDS, CONTENT_STATUS, input_datetime, vietnamese_part
 from publisher.ui.formatting import CONTENT_KINDS as KIND_LABELS
@@ -245,6 +246,7 @@ def content_detail(content_id: int) -> str:
         version=version,
         shown=shown,
         previews=previews(item, shown),
+        reading=review_reading(db.session, item, shown),
         authors=authors,
         campaign=db.session.get(Campaign, item.campaign_id) if item.campaign_id else None,
         publications=pubs,

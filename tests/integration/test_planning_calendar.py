@@ -64,7 +64,11 @@ def test_the_ics_feed_is_valid_stable_and_cacheable(client, db, make_user):
     assert event.decoded("DTEND").time() == time(11, 30)
     assert f"DTSTART;TZID=Asia/Ho_Chi_Minh:{day:%Y%m%d}T070000" in first.data.decode()
     assert str(event["SUMMARY"]) == "Ngày hội hiến máu tình nguyện đợt 1 năm 2025"
-    assert "phường Tân Phong" in str(event["LOCATION"])
+    assert str(event["LOCATION"]) == "Hội trường UBND tỉnh Lai Châu, phường Tân Phong"
+    # A place that already names its commune is not followed by it again.
+    binh_lu = found[f"drive-{drive_by_ref(db, 'HMTN-2025-03').id}@{host}"]
+    assert str(binh_lu["LOCATION"]) == "Hội trường UBND xã Bình Lư"
+    assert "Địa điểm: Hội trường UBND xã Bình Lư." in str(binh_lu["DESCRIPTION"])
     assert str(event["STATUS"]) == "TENTATIVE"
     assert isinstance(event.decoded("DTSTAMP"), datetime)
     publications = [uid for uid in found if uid.startswith("publication-")]

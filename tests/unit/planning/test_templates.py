@@ -296,3 +296,18 @@ def test_a_key_defined_in_two_files_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TemplateInvalid) as caught:
         load_templates(tmp_path)
     assert "b.yaml:thu" in caught.value.errors
+
+
+def test_a_location_that_names_the_commune_is_not_followed_by_it_again() -> None:
+    template = Template(
+        key="notice",
+        kind="script",
+        title="{drive.name}",
+        body="Tại {drive.location}, {drive.commune}. Hôm nay tại {drive.commune}.",
+    )
+    here = drive(location="Hội trường UBND phường Tân Phong")
+    body = render_template(template, TemplateContext(drive=here, campaign=CAMPAIGN)).body
+    assert body == "Tại Hội trường UBND phường Tân Phong. Hôm nay tại phường Tân Phong."
+    elsewhere = drive(location="Hội trường UBND tỉnh Lai Châu")
+    body = render_template(template, TemplateContext(drive=elsewhere, campaign=CAMPAIGN)).body
+    assert body.startswith("Tại Hội trường UBND tỉnh Lai Châu, phường Tân Phong.")
