@@ -210,6 +210,15 @@ class Adapter:
     def secret_fields(cls) -> set[str]:
         return {k for k, v in cls.settings_schema.items() if v.get("secret")}
 
+    @classmethod
+    def http_session(cls) -> Any:
+        """An HTTP session the caller may keep and pass to every adapter of one channel.
+
+        Reusing it lets consecutive deliveries share connections (keep-alive). None, the
+        default, means the adapter opens its own connections for each instance.
+        """
+        return None
+
     def publish(self, post: RenderedPost) -> DeliveryResult:
         raise NotImplementedError
 

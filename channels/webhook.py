@@ -87,6 +87,11 @@ class WebhookAdapter(Adapter):
     idempotent = True
 
     @classmethod
+    def http_session(cls) -> requests.Session:
+        # Kept per channel by the caller: deliveries to one receiver reuse the connection.
+        return requests.Session()
+
+    @classmethod
     def validate_settings(cls, settings: Any) -> dict[str, Any]:
         cleaned = super().validate_settings(settings)
         parts = urlsplit(cleaned.get("url", ""))

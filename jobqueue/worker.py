@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from rq import SimpleWorker, Worker
 from rq.timeouts import TimerDeathPenalty
+
+from jobqueue import timing
 
 
 class AppContextWorker(Worker):
@@ -14,12 +17,24 @@ class AppContextWorker(Worker):
 
     app: Any = None
 
+    def fork_work_horse(self, job: Any, queue: Any) -> None:
+        if timing.enabled():
+            timing.fork_stamp = time.perf_counter()
+        super().fork_work_horse(job, queue)
+
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+        timing.start(since=timing.fork_stamp, forked=True)
+        timing.lap("fork")
         after_fork = self.app.extensions.get("after_fork")
         if after_fork is not None:
             after_fork()
-        with self.app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+        try:
+            with self.app.app_context():
+                timing.lap("app context")
+                return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            timing.lap("rq")
+            timing.finish()
 
 
 class AppContextSimpleWorker(SimpleWorker):
@@ -33,8 +48,14 @@ class AppContextSimpleWorker(SimpleWorker):
     app: Any = None
 
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
-        with self.app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+        timing.start()
+        try:
+            with self.app.app_context():
+                timing.lap("app context")
+                return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            timing.lap("rq")
+            timing.finish()
 
 
 class EmbeddedWorker(SimpleWorker):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -92,6 +94,13 @@ def worker(burst: bool, fork: bool) -> None:
 
     warm_statement_cache(app)
     engine.dispose()  # the parent keeps no connection for the horses to trip over
+    if fork:
+        # Every horse is a copy-on-write fork of this process. The cyclic garbage
+        # collector writes to the header of every object it examines, so a collection in
+        # a horse copies most of the parent's pages; frozen objects are never examined.
+        # Measured in bench/pipeline.py: this halves a horse's time.
+        gc.collect()
+        gc.freeze()
 
     def _make_worker() -> AppContextWorker | AppContextSimpleWorker:
         rq_worker = worker_class(queue.queues(), connection=queue.redis)

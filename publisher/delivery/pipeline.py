@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.orm import contains_eager
 
 from channels.base import (
     ChannelBroken,
@@ -36,8 +37,15 @@ from channels.base import (
     Unknown,
 )
 from content_library.db import utcnow
+from jobqueue import timing
 from publisher.db import db
-from publisher.delivery.channels import adapter_for, flag_channel, pause_channel, record_check
+from publisher.delivery.channels import (
+    adapter_for,
+    delivery_adapter,
+    flag_channel,
+    pause_channel,
+    record_check,
+)
 from publisher.delivery.models import DELIVERING_HEALTH, Attempt, Channel, Publication
 from publisher.delivery.render import render
 
@@ -47,12 +55,46 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 MANUAL_CHECK_DELAY = timedelta(days=1)
 
 
+def _write(statement: Any) -> Any:
+    """Run an UPDATE or INSERT in the session's transaction without the ORM's bookkeeping.
+
+    The ORM would match each bulk UPDATE against the objects in the session; deliver()
+    reloads what it reads, so Core on the session's connection is all these writes need.
+    """
+    return db.session.connection().execute(statement)
+
+
+def _open_attempt(pub: Publication, token: str, action: str, now: datetime) -> int:
+    return _write(
+        insert(Attempt)
+        .values(
+            publication_id=pub.id,
+            number=pub.attempts,
+            action=action,
+            token=token,
+            started_at=now,
+            worker=WORKER_NAME,
+        )
+        .returning(Attempt.id)
+    ).scalar_one()
+
+
 def _finish(
-    pub_id: int, token: str, values: dict[str, Any], *, allow_unconfirmed: bool = False
+    pub_id: int,
+    token: str,
+    values: dict[str, Any],
+    *,
+    allow_unconfirmed: bool = False,
+    closing: tuple[int, str, str | None, str] | None = None,
 ) -> bool:
+    """Record the outcome while our token holds; ``closing`` also closes the attempt row.
+
+    On PostgreSQL both writes travel as one statement (the attempt's UPDATE as a
+    data-modifying CTE): one round trip fewer on every delivery.
+    """
     statuses = ("publishing", "unconfirmed") if allow_unconfirmed else ("publishing",)
     values = {**values, "lease_until": None, "updated_at": utcnow()}
-    done = db.session.execute(
+    statement = (
         update(Publication)
         .where(
             Publication.id == pub_id,
@@ -60,20 +102,32 @@ def _finish(
             Publication.status.in_(statuses),
         )
         .values(**values)
-    ).rowcount
-    return bool(done)
+    )
+    if closing is not None:
+        closed = _closed_attempt(*closing)
+        if db.session.connection().dialect.name == "postgresql":
+            statement = statement.add_cte(closed.cte("closed_attempt"))
+        else:
+            _write(closed)
+    return bool(_write(statement).rowcount)
 
 
-def _close_attempt(
+def _closed_attempt(
     attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
-) -> None:
-    db.session.execute(
+) -> Any:
+    return (
         update(Attempt)
         .where(Attempt.id == attempt_id)
         .values(
             finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=excerpt or None
         )
     )
+
+
+def _close_attempt(
+    attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
+) -> None:
+    _write(_closed_attempt(attempt_id, outcome, error, excerpt))
 
 
 def _still_mine(pub_id: int, token: str, **values: Any) -> bool:
@@ -112,12 +166,38 @@ def backoff(attempts: int) -> float:
     return delays[min(max(attempts, 1), len(delays)) - 1]
 
 
+def _load(publication_id: int) -> tuple[Publication, Channel]:
+    """The claimed row with its channel, version and item, in one query.
+
+    ``contains_eager`` fills the relationships from the same row, so rendering reads
+    ``pub.version`` and ``pub.content`` without a query of its own (a lazy load would
+    inherit ``populate_existing`` and ask the database again).
+    """
+    pub = db.session.scalars(
+        select(Publication)
+        .join(Publication.channel)
+        .join(Publication.version)
+        .join(Publication.content)
+        .options(
+            contains_eager(Publication.channel),
+            contains_eager(Publication.version),
+            contains_eager(Publication.content),
+        )
+        .where(Publication.id == publication_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return pub, pub.channel
+
+
 def deliver(publication_id: int) -> str:
     """Deliver (or reconcile) one publication; safe to run twice; returns the outcome."""
+    timing.lap("rq")
     settings = current_app.config["SETTINGS"]
+    db.session.connection()
+    timing.lap("connection")
     now = utcnow()
     token = uuid.uuid4().hex
-    claimed = db.session.execute(
+    claimed = _write(
         update(Publication)
         .where(Publication.id == publication_id, Publication.status == "queued")
         .values(
@@ -126,19 +206,25 @@ def deliver(publication_id: int) -> str:
             attempts=Publication.attempts + 1,
             lease_until=now + timedelta(seconds=settings.LEASE_SECONDS),
             updated_at=now,
+            # Reconciliation looks for posts made since the start of the last call that
+            # may have posted: this one, unless the row is still to be reconciled (then the
+            # earlier call's start stands). Older posts with the same words belong to
+            # other publications.
+            reconcile_since=case(
+                (Publication.reconcile.is_(True), Publication.reconcile_since), else_=now
+            ),
         )
     ).rowcount
+    timing.lap("claim")
     if not claimed:
         db.session.rollback()
         return "skipped"
     # The claim, the checks and the attempt row commit together, before the channel call:
     # one durable write instead of three (a worker that dies before it leaves the row
     # queued, and the dispatcher requeues it).
-    pub = db.session.get(Publication, publication_id, populate_existing=True)
-    assert pub is not None
-    channel = db.session.get(Channel, pub.channel_id, populate_existing=True)
-    assert channel is not None
+    pub, channel = _load(publication_id)
     extra = {"publication_id": pub.id}
+    timing.lap("loads")
 
     if (
         not channel.enabled
@@ -172,26 +258,14 @@ def deliver(publication_id: int) -> str:
         db.session.commit()
         return "expired"
 
-    action = "reconcile" if pub.reconcile else "publish"
-    attempt = Attempt(
-        publication_id=pub.id,
-        number=pub.attempts,
-        action=action,
-        token=token,
-        started_at=now,
-        worker=WORKER_NAME,
-    )
-    db.session.add(attempt)
-    if not pub.reconcile:
-        # Reconciliation looks for posts made since the start of the last call that may have
-        # posted: this one. Older posts with the same words belong to other publications.
-        pub.reconcile_since = now
-    db.session.flush()
-    attempt_id = attempt.id
+    attempt_id = _open_attempt(pub, token, "reconcile" if pub.reconcile else "publish", now)
+    timing.lap("attempt row")
 
     try:
         post = render(db.session, pub)
-        adapter = adapter_for(channel)
+        timing.lap("render")
+        adapter = delivery_adapter(channel)
+        timing.lap("secrets")
     except Exception as exc:  # rendering bugs fail the row loudly, never silently
         db.session.commit()  # keep the claim and the attempt row
         log.exception("rendering failed", extra=extra)
@@ -210,6 +284,7 @@ def deliver(publication_id: int) -> str:
         db.session.commit()
         return "failed"
     db.session.commit()  # durable before the call; no transaction stays open during it
+    timing.lap("commit before call")
 
     try:
         claimed_at: datetime | None = now
@@ -221,6 +296,7 @@ def deliver(publication_id: int) -> str:
         return _publish(pub, channel, adapter, post, token, attempt_id, claimed_at=claimed_at)
     finally:
         _close_adapter(adapter)
+        timing.lap("bookkeeping")
 
 
 def _publish(
@@ -246,6 +322,7 @@ def _publish(
         return "lost"
     try:
         result = adapter.publish(post)
+        timing.lap("http")
     except ChannelError as exc:
         return _failed(pub, channel, token, attempt_id, exc)
     except Exception as exc:  # an unexpected error may have happened mid-call
@@ -363,7 +440,6 @@ def _published(
     outcome: str,
 ) -> str:
     now = utcnow()
-    _close_attempt(attempt_id, outcome, None, result.excerpt)
     done = _finish(
         pub.id,
         token,
@@ -377,7 +453,9 @@ def _published(
             "last_error_class": None,
         },
         allow_unconfirmed=True,
+        closing=(attempt_id, outcome, None, result.excerpt),
     )
+    timing.lap("outcome")
     if result.throttle_seconds > 0:
         pause_channel(
             db.session,
@@ -386,6 +464,7 @@ def _published(
             "Gần chạm giới hạn gọi API; tạm nghỉ / near the rate limit, resting",
         )
     db.session.commit()
+    timing.lap("commit after call")
     log.info(
         "%s on %s as %s",
         outcome,
@@ -410,7 +489,6 @@ def _failed(
     now = utcnow()
     message = str(exc)
     extra = {"publication_id": pub.id}
-    _close_attempt(attempt_id, exc.error_class, message, exc.excerpt)
     values: dict[str, Any] = {"last_error": message, "last_error_class": exc.error_class}
     if isinstance(exc, RateLimited):
         values.update(
@@ -457,7 +535,7 @@ def _failed(
         else:
             values.update(status="scheduled", next_attempt_at=next_at)
             outcome = "retry"
-    _finish(pub.id, token, values)
+    _finish(pub.id, token, values, closing=(attempt_id, exc.error_class, message, exc.excerpt))
     db.session.commit()
     log.warning("delivery %s: %s", outcome, message, extra=extra)
     return outcome
