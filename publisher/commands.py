@@ -146,6 +146,9 @@ def dispatch(once: bool) -> None:
     from publisher.lifecycle import stop_on_signals
 
     if not once:
-        click.echo(f"dispatcher ticking every {app.config['SETTINGS'].DISPATCH_TICK_SECONDS:g} s")
-    # SIGTERM/SIGINT end the loop between ticks (a tick in progress finishes first).
+        click.echo(
+            f"dispatcher ticking every {app.config['SETTINGS'].DISPATCH_TICK_SECONDS:g} s "
+            "at most; woken sooner by due or newly scheduled publications"
+        )
+    # SIGTERM/SIGINT end the loop between passes (a pass in progress finishes first).
     run_dispatcher(app, once=once, stop=None if once else stop_on_signals())
