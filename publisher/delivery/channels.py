@@ -125,7 +125,7 @@ def adapter_for(channel: Channel) -> Adapter:
 # starts from the parent's (empty) copy, a ``--no-fork`` or embedded worker keeps it.
 _PREPARED: dict[tuple[Any, ...], tuple[ChannelConfig, Any]] = {}
 _PREPARED_LOCK = threading.Lock()
-_PREPARED_MAX = 256
+PREPARED_MAX = 256
 
 
 def delivery_adapter(channel: Channel) -> Adapter:
@@ -161,7 +161,7 @@ def delivery_adapter(channel: Channel) -> Adapter:
         )
         entry = (config, cls.http_session())
         with _PREPARED_LOCK:
-            if len(_PREPARED) >= _PREPARED_MAX:
+            if len(_PREPARED) >= PREPARED_MAX:
                 _forget(_PREPARED)
             _PREPARED[key] = entry
     config, http = entry
