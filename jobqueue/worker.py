@@ -17,6 +17,21 @@ class AppContextWorker(Worker):
 
     app: Any = None
 
+    # Hooks the app may set in ``app.extensions``: ``before_fork`` and ``after_horse`` run
+    # in this process around each job, ``after_fork`` and ``horse_done`` in the horse.
+
+    def _hook(self, name: str) -> None:
+        hook = self.app.extensions.get(name)
+        if hook is not None:
+            hook()
+
+    def execute_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> None:
+        self._hook("before_fork")
+        try:
+            super().execute_job(job, queue, *args, **kwargs)
+        finally:
+            self._hook("after_horse")
+
     def fork_work_horse(self, job: Any, queue: Any) -> None:
         if timing.enabled():
             timing.fork_stamp = time.perf_counter()
@@ -25,14 +40,14 @@ class AppContextWorker(Worker):
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
         timing.start(since=timing.fork_stamp, forked=True)
         timing.lap("fork")
-        after_fork = self.app.extensions.get("after_fork")
-        if after_fork is not None:
-            after_fork()
+        self._hook("after_fork")
         try:
             with self.app.app_context():
                 timing.lap("app context")
                 return super().perform_job(job, queue, *args, **kwargs)
         finally:
+            # After the app context's teardown: the session has given its connection back.
+            self._hook("horse_done")
             timing.lap("rq")
             timing.finish()
 

@@ -80,14 +80,7 @@ def worker(burst: bool, fork: bool) -> None:
 
     engine = db.engine
     worker_class: type[AppContextWorker] | type[AppContextSimpleWorker] = AppContextWorker
-    if fork:
-
-        def _after_fork() -> None:
-            # The work horse must not share the parent's pooled database connections.
-            engine.dispose(close=False)
-
-        app.extensions["after_fork"] = _after_fork
-    else:
+    if not fork:
         worker_class = AppContextSimpleWorker
     _preload_jobs()
     from publisher.delivery.warmup import warm_statement_cache
@@ -95,6 +88,11 @@ def worker(burst: bool, fork: bool) -> None:
     warm_statement_cache(app)
     engine.dispose()  # the parent keeps no connection for the horses to trip over
     if fork:
+        from publisher.horses import install
+
+        # The pool is empty now; one connection is opened before the first fork and
+        # handed down from horse to horse (see publisher/horses.py).
+        install(app, engine)
         # Every horse is a copy-on-write fork of this process. The cyclic garbage
         # collector writes to the header of every object it examines, so a collection in
         # a horse copies most of the parent's pages; frozen objects are never examined.
