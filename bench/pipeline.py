@@ -2,7 +2,10 @@
 
 Runs on this machine's PostgreSQL (TEST_DATABASE_URL, a throwaway database) and a
 private redis-server; workers and the dispatcher are real `publisher` processes; the
-webhook receiver is a loopback HTTP server. Prints the figures; asserts nothing.
+webhook receiver is a loopback HTTP server. The workers time each job's phases
+(``PUBLISHER_PHASE_LOG``, see jobqueue/timing.py), and the bench prints where a
+delivery's time goes beside a bare RQ job's. The dispatcher runs with the default
+settings. Prints the figures; asserts nothing.
 
     python bench/pipeline.py [--publications 2000] [--workers 2] [--steady-seconds 60]
 """
