@@ -60,6 +60,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 # A connection used less than this long ago is taken as alive without asking the server.
 PING_AFTER_IDLE_SECONDS = 1.0
+# Where a pool record keeps the moment its connection was last seen alive and idle.
+IDLE_SINCE = "idle_since"
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -73,11 +75,11 @@ def _ping_when_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_conn: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
+        record.info[IDLE_SINCE] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get("idle_since")
+        since = record.info.get(IDLE_SINCE)
         if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
             return  # a fresh connection, or one that answered a moment ago
         try:

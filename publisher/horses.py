@@ -4,7 +4,8 @@ A horse that opened its own connection paid for it on every job: the connect its
 a new PostgreSQL backend whose catalog caches start cold, so the job's first statements
 ran slowly too. The worker instead keeps one connection in its pool and never uses it
 between jobs (RQ's loop talks only to Redis, and runs one horse at a time); each horse
-inherits the pool, pings the connection once (it has sat idle) and uses it. Use is
+inherits the pool and uses the connection, pinging it first only when more than a second
+has passed since the previous horse vouched for it (as for any pooled connection). Use is
 strictly sequential: the worker touches the pool only while no horse is alive.
 
 A horse that ends with the connection closed, inside a transaction, or not at all
@@ -22,10 +23,13 @@ its own, as before.
 from __future__ import annotations
 
 import mmap
+import time
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine, event
+
+from publisher.db import IDLE_SINCE
 
 
 class HandedDownConnection:
@@ -65,22 +69,32 @@ class HandedDownConnection:
 
     def after_horse(self) -> None:
         """In the worker, once the horse is gone: keep the connection or close it."""
-        if self.warm and self.verdict[0] != 1:
+        if not self.warm:
+            return
+        if self.verdict[0] != 1:
             self.engine.dispose()  # closes the parent's copy; the next fork opens anew
+            return
+        # The horse saw it alive and idle as it ended: a horse forked within a second
+        # skips the ping, like any connection used a moment ago (see publisher.db).
+        record = _pooled_record(self.engine)
+        if record is not None:
+            record.info[IDLE_SINCE] = time.monotonic()
 
 
 def _no_server_side_prepare(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.prepare_threshold = None
 
 
-def _pooled_dbapi_connection(engine: Engine) -> Any:
-    """The DBAPI connection idle in the pool, without checking it out."""
-    pool = engine.pool
-    queue = getattr(pool, "_pool", None)
+def _pooled_record(engine: Engine) -> Any:
+    """The pool's record of the connection idle in it, without checking it out."""
+    queue = getattr(engine.pool, "_pool", None)
     records = list(getattr(queue, "queue", ()))
-    if not records:
-        return None
-    return records[0].dbapi_connection
+    return records[0] if records else None
+
+
+def _pooled_dbapi_connection(engine: Engine) -> Any:
+    record = _pooled_record(engine)
+    return None if record is None else record.dbapi_connection
 
 
 def install(app: Flask, engine: Engine) -> HandedDownConnection:
