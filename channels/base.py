@@ -211,6 +211,18 @@ class Adapter:
     def secret_fields(cls) -> set[str]:
         return {k for k, v in cls.settings_schema.items() if v.get("secret")}
 
+    @classmethod
+    def http_session(cls, options: dict[str, Any] | None = None) -> Any:
+        """An HTTP session the caller may keep and pass to every adapter of one channel.
+
+        ``options`` are the channel's run-time options (the same as ``config.options``), so
+        a session can carry policies such as the outbound address guard.
+
+        Reusing it lets consecutive deliveries share connections (keep-alive). None, the
+        default, means the adapter opens its own connections for each instance.
+        """
+        return None
+
     def publish(self, post: RenderedPost) -> DeliveryResult:
         raise NotImplementedError
 

@@ -109,6 +109,13 @@ class WebhookAdapter(Adapter):
     idempotent = True
 
     @classmethod
+    def http_session(cls, options: dict[str, Any] | None = None) -> requests.Session:
+        # Kept per channel by the caller: deliveries to one receiver reuse the connection.
+        # The kept session carries the same connect-time address guard as a fresh one.
+        allow_private = bool((options or {}).get("allow_private", False))
+        return outbound_session(allow_private=allow_private)
+
+    @classmethod
     def validate_settings(cls, settings: Any) -> dict[str, Any]:
         cleaned = super().validate_settings(settings)
         parts = urlsplit(cleaned.get("url", ""))

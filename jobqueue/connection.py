@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,33 @@ class JobQueue:
             job_id for job_id, status in zip(job_ids, statuses, strict=True) if status in waiting
         }
 
+    def signal(self, name: str) -> None:
+        """Wake one process waiting in ``wait_signal(name)``; kept (once) if none waits yet."""
+        if self.embedded:
+            _event(self.prefix, name).set()
+            return
+        key = self._signal_key(name)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.lpush(key, "1")
+        pipe.ltrim(key, 0, 0)  # many signals before a wait are one wake-up
+        pipe.expire(key, 3600)
+        pipe.execute()
+
+    def wait_signal(self, name: str, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for a signal; True when one came."""
+        if timeout <= 0:
+            return False
+        if self.embedded:
+            # In-process: an Event, since fakeredis's blocking pop would poll.
+            event = _event(self.prefix, name)
+            woke = event.wait(timeout)
+            event.clear()
+            return woke
+        return self.redis.blpop([self._signal_key(name)], timeout=timeout) is not None
+
+    def _signal_key(self, name: str) -> str:
+        return f"{self.prefix}-signal-{name}"
+
     def depth(self) -> dict[str, int]:
         return {name: self.queue(name).count for name in QUEUE_NAMES}
 
@@ -82,6 +110,13 @@ class JobQueue:
 
 
 _FAKE_SERVERS: dict[str, Any] = {}
+_EVENTS: dict[tuple[str, str], threading.Event] = {}
+_EVENTS_LOCK = threading.Lock()
+
+
+def _event(prefix: str, name: str) -> threading.Event:
+    with _EVENTS_LOCK:
+        return _EVENTS.setdefault((prefix, name), threading.Event())
 
 
 def connect(redis_url: str | None, prefix: str) -> JobQueue:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from rq import SimpleWorker, Worker
 from rq.timeouts import TimerDeathPenalty
+
+from jobqueue import timing
 
 
 class AppContextWorker(Worker):
@@ -14,12 +17,39 @@ class AppContextWorker(Worker):
 
     app: Any = None
 
+    # Hooks the app may set in ``app.extensions``: ``before_fork`` and ``after_horse`` run
+    # in this process around each job, ``after_fork`` and ``horse_done`` in the horse.
+
+    def _hook(self, name: str) -> None:
+        hook = self.app.extensions.get(name)
+        if hook is not None:
+            hook()
+
+    def execute_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> None:
+        self._hook("before_fork")
+        try:
+            super().execute_job(job, queue, *args, **kwargs)
+        finally:
+            self._hook("after_horse")
+
+    def fork_work_horse(self, job: Any, queue: Any) -> None:
+        if timing.enabled():
+            timing.fork_stamp = time.perf_counter()
+        super().fork_work_horse(job, queue)
+
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
-        after_fork = self.app.extensions.get("after_fork")
-        if after_fork is not None:
-            after_fork()
-        with self.app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+        timing.start(since=timing.fork_stamp, forked=True)
+        timing.lap("fork")
+        self._hook("after_fork")
+        try:
+            with self.app.app_context():
+                timing.lap("app context")
+                return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            # After the app context's teardown: the session has given its connection back.
+            self._hook("horse_done")
+            timing.lap("rq")
+            timing.finish()
 
 
 class AppContextSimpleWorker(SimpleWorker):
@@ -33,8 +63,14 @@ class AppContextSimpleWorker(SimpleWorker):
     app: Any = None
 
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
-        with self.app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+        timing.start()
+        try:
+            with self.app.app_context():
+                timing.lap("app context")
+                return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            timing.lap("rq")
+            timing.finish()
 
 
 class EmbeddedWorker(SimpleWorker):

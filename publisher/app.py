@@ -41,6 +41,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     from jobqueue import connection
 
     connection.init_app(app, settings.REDIS_URL, settings.QUEUE_PREFIX)
+    from publisher.delivery import wake
+
+    wake.init_app(app)
 
     if settings.TRUSTED_PROXIES:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -6,7 +6,7 @@ records its authors (everyone who wrote or edited it) for the four-eyes rule; a 
 keeps an edit waiting for an approver in ``pending_change``.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-04 10:30:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

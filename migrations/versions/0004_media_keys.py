@@ -4,7 +4,7 @@ Existing posters get a random key each; their old /media/<id> URLs stop working,
 is the point: ids are sequential and named drafts too.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

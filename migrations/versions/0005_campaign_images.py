@@ -1,7 +1,7 @@
 """Campaign images: link-preview PNGs drawn once per campaign name, kept for every web process.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-04 10:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import content_library.db
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

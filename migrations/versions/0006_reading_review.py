@@ -1,7 +1,7 @@
 """Reading review: "keep as written" recorded per content version for the reading checks.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-12-04 10:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import content_library.db
 
 revision = "0006"
-down_revision = "0001"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,6 +125,17 @@ def update_channel(
     return channel
 
 
+def _options() -> dict[str, Any]:
+    settings = current_app.config["SETTINGS"]
+    return {
+        "graph_url": settings.FACEBOOK_GRAPH_URL,
+        "graph_version": settings.FACEBOOK_GRAPH_VERSION,
+        "timeout": settings.CHANNEL_TIMEOUT_SECONDS,
+        "public_base_url": settings.PUBLIC_BASE_URL,
+        "allow_private": settings.OUTBOUND_ALLOW_PRIVATE,
+    }
+
+
 def channel_config(channel: Channel) -> ChannelConfig:
     settings = current_app.config["SETTINGS"]
     secrets = decrypt_secrets(settings.SECRET_KEY, channel.secrets_encrypted)
@@ -131,18 +144,77 @@ def channel_config(channel: Channel) -> ChannelConfig:
         slug=channel.slug,
         name=channel.name,
         settings={**channel.settings, **secrets},
-        options={
-            "graph_url": settings.FACEBOOK_GRAPH_URL,
-            "graph_version": settings.FACEBOOK_GRAPH_VERSION,
-            "timeout": settings.CHANNEL_TIMEOUT_SECONDS,
-            "public_base_url": settings.PUBLIC_BASE_URL,
-            "allow_private": settings.OUTBOUND_ALLOW_PRIVATE,
-        },
+        options=_options(),
     )
 
 
 def adapter_for(channel: Channel) -> Adapter:
     return adapter_class(channel.kind)(channel_config(channel))
+
+
+# What each channel's deliveries need that does not change between them: its settings
+# with the secrets decrypted, and the HTTP session its adapter may reuse. Keyed by
+# everything the configuration is made of, the stored ciphertext included, so a rotated
+# secret (a new ciphertext: Fernet draws a fresh IV) or any edit makes a new entry at
+# once; nothing has to be told to invalidate it. Per process: a forking worker's horse
+# starts from the parent's (empty) copy, a ``--no-fork`` or embedded worker keeps it.
+_PREPARED: dict[tuple[Any, ...], tuple[ChannelConfig, Any]] = {}
+_PREPARED_LOCK = threading.Lock()
+PREPARED_MAX = 256
+
+
+def delivery_adapter(channel: Channel) -> Adapter:
+    """The channel's adapter for a delivery; secrets decrypted once per channel per process.
+
+    Where the adapter offers a reusable HTTP session (``http_session()``), it is kept with
+    the entry, so consecutive deliveries to a channel reuse its connections. Callers must
+    not close that session: ``adapter.close()`` only closes sessions an adapter made itself.
+    """
+    settings = current_app.config["SETTINGS"]
+    options = _options()
+    key = (
+        settings.SECRET_KEY,
+        channel.id,
+        channel.kind,
+        channel.slug,
+        channel.name,
+        channel.secrets_encrypted,
+        json.dumps(channel.settings, sort_keys=True, default=str),
+        tuple(sorted(options.items())),
+    )
+    cls = adapter_class(channel.kind)
+    with _PREPARED_LOCK:
+        entry = _PREPARED.get(key)
+    if entry is None:
+        secrets = decrypt_secrets(settings.SECRET_KEY, channel.secrets_encrypted)
+        config = ChannelConfig(
+            channel_id=channel.id,
+            slug=channel.slug,
+            name=channel.name,
+            settings={**channel.settings, **secrets},
+            options=options,
+        )
+        entry = (config, cls.http_session(options))
+        with _PREPARED_LOCK:
+            if len(_PREPARED) >= PREPARED_MAX:
+                _forget(_PREPARED)
+            _PREPARED[key] = entry
+    config, http = entry
+    return cls(config, http) if http is not None else cls(config)
+
+
+def forget_prepared() -> None:
+    """Drop every prepared channel and close their HTTP sessions."""
+    with _PREPARED_LOCK:
+        _forget(_PREPARED)
+
+
+def _forget(prepared: dict[tuple[Any, ...], tuple[ChannelConfig, Any]]) -> None:
+    entries = list(prepared.values())
+    prepared.clear()
+    for _config, http in entries:
+        if http is not None:
+            http.close()
 
 
 def health(channel: Channel, now: datetime | None = None) -> dict[str, Any]:

@@ -277,14 +277,39 @@ def dispatch_once(now: datetime | None = None) -> TickReport:
     return report
 
 
-def run_dispatcher(app: Flask, *, once: bool = False, stop: Any = None) -> None:
-    """The dispatcher loop; a failed tick is logged and the next one tries again."""
-    tick = app.config["SETTINGS"].DISPATCH_TICK_SECONDS
+def claim_pass(now: datetime | None = None) -> TickReport:
+    """Only claim what is due: the quick pass the dispatcher runs when woken between ticks."""
+    queue = get_queue()
+    now = now or utcnow()
+    report = TickReport()
     while True:
-        started = time.monotonic()
+        claimed, failures = claim_due(queue, now)
+        report.claimed += claimed
+        report.enqueue_failures += failures
+        if claimed < CLAIM_BATCH or failures:
+            return report
+
+
+def run_dispatcher(app: Flask, *, once: bool = False, stop: Any = None) -> None:
+    """The dispatcher loop; a failed pass is logged and the next one tries again.
+
+    Every duty runs at least every ``DISPATCH_TICK_SECONDS``. In between, the loop
+    sleeps until the next publication falls due or a commit rings it (see ``wake``),
+    and then only claims: a publication goes out on time, not on the next tick.
+    """
+    from publisher.delivery import wake
+
+    longest = app.config["SETTINGS"].DISPATCH_TICK_SECONDS
+    queue = app.extensions["jobqueue"]
+    next_full = 0.0
+    while True:
+        delay = longest
         with app.app_context():
             try:
-                report = dispatch_once()
+                full = time.monotonic() >= next_full
+                if full:
+                    next_full = time.monotonic() + longest
+                report = dispatch_once() if full else claim_pass()
                 if report.total():
                     log.info(
                         "dispatch: claimed %d, requeued %d, reaped %d, expired %d",
@@ -293,16 +318,17 @@ def run_dispatcher(app: Flask, *, once: bool = False, stop: Any = None) -> None:
                         report.reaped,
                         report.expired,
                     )
+                due_in = wake.seconds_to_next_due(utcnow())
+                until_full = max(0.0, next_full - time.monotonic())
+                # A hair past the due time, so the claim's "due <= now" holds on waking.
+                delay = min(until_full, longest if due_in is None else due_in + 0.005)
             except Exception:
-                log.exception("dispatch tick failed; retrying next tick")
+                log.exception("dispatch pass failed; retrying")
                 db.session.rollback()
                 if once:
                     raise
         if once:
             return
-        delay = max(0.0, tick - (time.monotonic() - started))
-        if stop is not None:
-            if stop.wait(delay):
-                return
-        else:
-            time.sleep(delay)
+        wake.sleep(queue, delay, stop)
+        if stop is not None and stop.is_set():
+            return

@@ -1,0 +1,169 @@
+"""On time and cheap: the dispatcher wakes for due work, channels are prepared once, phases
+are timed only when a benchmark asks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from content_library.db import utcnow
+from content_library.models import ContentItem
+from publisher import create_app
+from publisher.db import db as database
+from publisher.delivery.channels import delivery_adapter, update_channel
+from publisher.delivery.dispatch import dispatch_once, run_dispatcher
+from publisher.delivery.models import Channel, Publication
+from tests.conftest import app_config, clean_database
+from tests.factories import approved_content, due_publication, webhook_channel
+from tests.fakes.receiver import Receiver
+from tests.services import cli_env, start_cli, stop_process
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def sleepy_app(request, database_url, tmp_path):
+    """An app whose dispatcher's longest sleep is far longer than any test waits."""
+    redis = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    application = create_app(
+        app_config(database_url, tmp_path, REDIS_URL=redis, DISPATCH_TICK_SECONDS=60)
+    )
+    yield application
+    clean_database(application)
+
+
+def _queued_at(app, pub_id: int, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            row = database.session.get(Publication, pub_id)
+            if row.status == "queued":
+                return row.queued_at, row.scheduled_at
+        time.sleep(0.05)
+    return None, None
+
+
+def test_dispatcher_is_rung_by_a_new_publication_and_sleeps_until_it_is_due(sleepy_app):
+    app = sleepy_app
+    with Receiver() as receiver, app.app_context():
+        item = approved_content(database.session)
+        channel = webhook_channel(database.session, receiver.url)
+        database.session.commit()
+        item_id, channel_id = item.id, channel.id
+    stop = threading.Event()
+    thread = threading.Thread(target=run_dispatcher, args=(app,), kwargs={"stop": stop})
+    thread.start()
+    try:
+        time.sleep(1.0)  # the first pass is over: the dispatcher sleeps (up to 60 s)
+        with app.app_context():
+            # Due now: the commit's ring must wake it, not the 60 s tick.
+            item, channel = (
+                database.session.get(ContentItem, item_id),
+                database.session.get(Channel, channel_id),
+            )
+            now_pub = due_publication(database.session, item, channel)
+            database.session.commit()
+            now_id = now_pub.id
+        queued_at, _ = _queued_at(app, now_id, 5)
+        assert queued_at is not None, "a due publication waited for the tick"
+
+        with app.app_context():
+            # Due in 1.5 s: woken by the commit, the dispatcher sleeps until then, no longer.
+            item, channel = (
+                database.session.get(ContentItem, item_id),
+                database.session.get(Channel, channel_id),
+            )
+            later = due_publication(
+                database.session, item, channel, at=utcnow() + timedelta(seconds=1.5)
+            )
+            database.session.commit()
+            later_id = later.id
+        queued_at, scheduled_at = _queued_at(app, later_id, 6)
+        assert queued_at is not None, "a publication due soon waited for the tick"
+        assert queued_at >= scheduled_at  # never claimed early
+        assert queued_at - scheduled_at < timedelta(seconds=1.5)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_stopped_dispatcher_returns_within_a_second_of_the_stop(sleepy_app):
+    stop = threading.Event()
+    thread = threading.Thread(target=run_dispatcher, args=(sleepy_app,), kwargs={"stop": stop})
+    thread.start()
+    time.sleep(0.5)
+    stopped = time.monotonic()
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert time.monotonic() - stopped < 2.0
+
+
+def test_prepared_channel_follows_a_rotated_secret_and_keeps_its_http_session(app, db):
+    channel = webhook_channel(db, "http://127.0.0.1:9/hook", secret="first-secret-0123456789")
+    db.commit()
+    first = delivery_adapter(channel)
+    again = delivery_adapter(channel)
+    assert first.config.settings["secret"] == "first-secret-0123456789"
+    # Same channel, same configuration: the connections are reused, the secret not decrypted again.
+    assert again.session is first.session
+    assert again.config is first.config
+
+    update_channel(
+        db,
+        channel,
+        {"settings": {"secret": "second-secret-0123456789"}},
+        secret_key=app.config["SETTINGS"].SECRET_KEY,
+    )
+    db.commit()
+    rotated = delivery_adapter(channel)
+    assert rotated.config.settings["secret"] == "second-secret-0123456789"
+    assert rotated.config is not first.config
+
+
+def test_phase_timings_are_written_only_when_asked(database_url, redis_url, tmp_path: Path):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the forking worker runs against PostgreSQL here")
+    config = app_config(database_url, tmp_path, REDIS_URL=redis_url)
+    app = create_app(config)
+    phase_log = tmp_path / "phases.jsonl"
+    try:
+        with Receiver() as receiver:
+            with app.app_context():
+                item = approved_content(database.session)
+                channel = webhook_channel(database.session, receiver.url)
+                pub = due_publication(database.session, item, channel)
+                database.session.commit()
+                pub_id = pub.id
+                dispatch_once()
+            env = cli_env(
+                DATABASE_URL=database_url,
+                REDIS_URL=redis_url,
+                SECRET_KEY=config["SECRET_KEY"],
+                QUEUE_PREFIX=config["QUEUE_PREFIX"],
+                PUBLIC_BASE_URL=config["PUBLIC_BASE_URL"],
+                PUBLISHER_PHASE_LOG=str(phase_log),
+            )
+            worker = start_cli(["worker", "--burst"], env, tmp_path / "worker.log")
+            assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()
+            stop_process(worker)
+            assert len(receiver.requests) == 1
+        with app.app_context():
+            status = database.session.scalar(
+                select(Publication.status).where(Publication.id == pub_id)
+            )
+        assert status == "published"
+        lines = [json.loads(line) for line in phase_log.read_text().splitlines()]
+        assert len(lines) == 1
+        phases = lines[0]
+        for name in ("fork", "connection", "claim", "loads", "render", "http", "rq"):
+            seconds, faults = phases[name]
+            assert seconds >= 0 and faults >= 0, name
+        assert phases["http"][0] > 0
+    finally:
+        clean_database(app)
