@@ -100,8 +100,8 @@ def test_campaign_image_poster_and_unknown_slug(app, client, db):
     assert cached.status_code == 304
 
     tags = og_tags(client, ids[1])
-    poster = db.get(Asset, db.get(ContentItem, ids[1]).versions[0].asset_id)
-    assert tags["og:image"] == BASE + media_path(poster)
+    shown = db.get(Asset, db.get(ContentItem, ids[1]).versions[0].asset_id)
+    assert tags["og:image"] == BASE + media_path(shown)
     db.commit()
     assert fetch_image(client, tags["og:image"])[:2] == ("image/png", (320, 200))
 

@@ -126,6 +126,8 @@ def test_page_without_espeak_offers_no_audio(client, make_user, rows, today, mon
     for fmt in ("txt", "docx", "pdf"):
         assert f"/scripts/{TAN_PHONG}/{today.isoformat()}.{fmt}" in html
     assert client.get(f"/scripts/{TAN_PHONG}/{today.isoformat()}.wav").status_code == 404
+
+
 def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
