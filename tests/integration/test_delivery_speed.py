@@ -24,13 +24,22 @@ from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
 from tests.services import cli_env, start_cli, stop_process
 
+# The receivers listen on 127.0.0.1.
+pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
+
 
 @pytest.fixture(params=["embedded", "redis"])
 def sleepy_app(request, database_url, tmp_path):
     """An app whose dispatcher's longest sleep is far longer than any test waits."""
     redis = request.getfixturevalue("redis_url") if request.param == "redis" else None
     application = create_app(
-        app_config(database_url, tmp_path, REDIS_URL=redis, DISPATCH_TICK_SECONDS=60)
+        app_config(
+            database_url,
+            tmp_path,
+            REDIS_URL=redis,
+            DISPATCH_TICK_SECONDS=60,
+            OUTBOUND_ALLOW_PRIVATE=True,
+        )
     )
     yield application
     clean_database(application)
@@ -129,7 +138,7 @@ def test_prepared_channel_follows_a_rotated_secret_and_keeps_its_http_session(ap
 def test_phase_timings_are_written_only_when_asked(database_url, redis_url, tmp_path: Path):
     if not database_url.startswith("postgresql"):
         pytest.skip("the forking worker runs against PostgreSQL here")
-    config = app_config(database_url, tmp_path, REDIS_URL=redis_url)
+    config = app_config(database_url, tmp_path, REDIS_URL=redis_url, OUTBOUND_ALLOW_PRIVATE=True)
     app = create_app(config)
     phase_log = tmp_path / "phases.jsonl"
     try:
@@ -148,6 +157,7 @@ def test_phase_timings_are_written_only_when_asked(database_url, redis_url, tmp_
                 QUEUE_PREFIX=config["QUEUE_PREFIX"],
                 PUBLIC_BASE_URL=config["PUBLIC_BASE_URL"],
                 PUBLISHER_PHASE_LOG=str(phase_log),
+                OUTBOUND_ALLOW_PRIVATE="1",  # the receiver listens on 127.0.0.1
             )
             worker = start_cli(["worker", "--burst"], env, tmp_path / "worker.log")
             assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()

@@ -44,7 +44,21 @@ def planned(client, db, make_user):
     db.commit()
     camp, drive = future_campaign(db, days_ahead=3)
     editor_id, editor = make_user("editor")
-    assert plan(client, editor, camp.id, default_playbook(db).id).status_code == 201
+    # Steps whose time has passed are created now only when the editor accepts that.
+    answer = plan(client, editor, camp.id, default_playbook(db).id, accept_suggestions=True)
+    assert answer.status_code == 201, answer.get_json()
+    # The suggestion is the next whole minute: make the feed's items due now.
+    due = utcnow() - timedelta(seconds=1)
+    db.execute(
+        update(Publication)
+        .where(
+            Publication.drive_id == drive.id,
+            Publication.channel_id.in_(select(Channel.id).where(Channel.kind == "rss")),
+            Publication.scheduled_at <= due + timedelta(minutes=2),
+        )
+        .values(scheduled_at=due, next_attempt_at=due)
+    )
+    db.commit()
     return drive.id, editor_id, editor
 
 

@@ -23,7 +23,8 @@ from tests.servers import RedisServer, Service, publisher_command, service_env, 
 from tests.servers import wait_until as wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
-SECRET_KEY = "graceful-secret-key-0123456789"
+# Random and long: production refuses short keys and every key written in the repository.
+SECRET_KEY = "graceful-" + secrets.token_hex(24)
 
 
 @pytest.fixture
