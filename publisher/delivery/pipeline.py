@@ -212,13 +212,6 @@ def _hold_reason(channel: Channel) -> str:
     return "Kênh đang tạm nghỉ / channel resting"
 
 
-def _drive_change_pending(pub: Publication) -> bool:
-    if pub.drive_id is None:
-        return False
-    pending = db.session.scalar(select(Drive.pending_change).where(Drive.id == pub.drive_id))
-    return pending is not None
-
-
 def _close_adapter(adapter: Any) -> None:
     close = getattr(adapter, "close", None)
     if callable(close):
@@ -230,18 +223,20 @@ def backoff(attempts: int) -> float:
     return delays[min(max(attempts, 1), len(delays)) - 1]
 
 
-def _load(publication_id: int) -> tuple[Publication, Channel]:
-    """The claimed row with its channel, version and item, in one query.
+def _load(publication_id: int) -> tuple[Publication, Channel, bool]:
+    """The claimed row with its channel, version and item, in one query, and whether its
+    drive has a change waiting for an approver.
 
     ``contains_eager`` fills the relationships from the same row, so rendering reads
     ``pub.version`` and ``pub.content`` without a query of its own (a lazy load would
     inherit ``populate_existing`` and ask the database again).
     """
-    pub = db.session.scalars(
-        select(Publication)
+    pub, drive_held = db.session.execute(
+        select(Publication, Drive.pending_change.is_not(None))
         .join(Publication.channel)
         .join(Publication.version)
         .join(Publication.content)
+        .outerjoin(Drive, Drive.id == Publication.drive_id)
         .options(
             contains_eager(Publication.channel),
             contains_eager(Publication.version),
@@ -250,7 +245,7 @@ def _load(publication_id: int) -> tuple[Publication, Channel]:
         .where(Publication.id == publication_id)
         .execution_options(populate_existing=True)
     ).one()
-    return pub, pub.channel
+    return pub, pub.channel, bool(drive_held)
 
 
 def deliver(publication_id: int) -> str:
@@ -296,7 +291,7 @@ def deliver(publication_id: int) -> str:
     # The claim, the checks and the attempt row commit together, before the channel call:
     # one durable write instead of three (a worker that dies before it leaves the row
     # queued, and the dispatcher requeues it).
-    pub, channel = _load(publication_id)
+    pub, channel, drive_held = _load(publication_id)
     extra = {"publication_id": pub.id}
     timing.lap("loads")
 
@@ -319,7 +314,7 @@ def deliver(publication_id: int) -> str:
         db.session.commit()
         log.info("held: channel %s is %s", channel.slug, channel.health_status, extra=extra)
         return "held"
-    if not pub.reconcile and _drive_change_pending(pub):
+    if not pub.reconcile and drive_held:
         # Claimed just before an editor's drive change: its words wait for the approver.
         _finish(
             pub.id,
