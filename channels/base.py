@@ -21,10 +21,10 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import datetime, time
+from typing import Any, ClassVar, Protocol
 
 
 class ChannelError(Exception):
@@ -119,15 +119,37 @@ class RenderedPost:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+class CredentialStore(Protocol):
+    """Where an adapter renews credentials that rotate (single-use refresh tokens).
+
+    ``rotate(renew)`` takes a lock on the channel that every process respects, reads the
+    channel's current settings afresh from storage (secrets decrypted), and calls
+    ``renew(current)``. ``renew`` returns the settings that change (e.g. a new token pair),
+    or an empty mapping when nothing needs renewing (another process already did); they are
+    committed to storage before the lock is released and before ``rotate`` returns the
+    whole new settings. Whatever ``renew`` raises propagates and nothing is saved.
+    """
+
+    def rotate(
+        self, renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    ) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class ChannelConfig:
-    """What an adapter knows of its channel: settings with secrets decrypted, plus options."""
+    """What an adapter knows of its channel: settings with secrets decrypted, plus options.
+
+    ``options`` carry the service's settings an adapter needs (timeouts, the public base
+    URL, its own ``service_settings``); ``store`` is set where the service can persist
+    rotated credentials (see :class:`CredentialStore`).
+    """
 
     channel_id: int
     slug: str
     name: str
     settings: Mapping[str, Any]
     options: Mapping[str, Any] = field(default_factory=dict)
+    store: CredentialStore | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -156,19 +178,58 @@ class HealthReport:
 class Adapter:
     """Base class of channel adapters.
 
-    ``settings_schema`` maps each setting to ``{"type": "string"|"list"|"object",
-    "required": bool, "secret": bool, "description": str}``; secrets are never
-    returned by the API and are stored encrypted.
+    An adapter declares everything particular to its kind, so the service holds no
+    branch on a kind's name: the settings form and API schema, labels, capabilities,
+    default planning rules, how media and posts are shaped, and which service settings
+    it reads.
+
+    ``settings_schema`` maps each setting to ``{"type": "string"|"list"|"object"|
+    "integer"|"boolean", "required": bool, "secret": bool, "label": str (Vietnamese),
+    "help": str (Vietnamese), "description": str}``, optionally ``"max_length"``,
+    ``"outbound": True`` (a URL the service will call: the address policy applies) and
+    ``"widget"`` (``"communes"``: commune codes picked from the province's list;
+    ``"slots"``: named session times). Secrets are never returned by the API and are
+    stored encrypted.
     """
 
     kind: ClassVar[str] = ""
+    # The kind's Vietnamese name in lists and forms, and its short form in calendars.
     label: ClassVar[str] = ""
+    short_label: ClassVar[str] = ""
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {}
+    # Service settings the adapter reads, passed in ``config.options``:
+    # option name -> (environment variable, default).
+    service_settings: ClassVar[Mapping[str, tuple[str, str]]] = {}
+
+    # Capabilities.
     # True when sending the same post twice is harmless (the receiver dedupes by key),
     # so an unknown outcome may be resolved by sending again.
     idempotent: ClassVar[bool] = False
+    # Can remove a delivered post; ``withdraw_is_remote`` when that is a call to the
+    # channel (a job does it and records the outcome) rather than the service's own record.
     can_withdraw: ClassVar[bool] = False
+    withdraw_is_remote: ClassVar[bool] = False
+    # Can find a post made by an attempt whose outcome is unknown (reconcile).
     can_lookup: ClassVar[bool] = False
+    # Has credentials worth checking periodically (``check``).
+    can_check: ClassVar[bool] = False
+    # Takes posters (images); ``prepare_media`` converts them to what the channel accepts.
+    takes_media: ClassVar[bool] = True
+    # A poster sent here must carry its image (a post of a poster with no picture is refused).
+    poster_needs_image: ClassVar[bool] = False
+    # Link previews of its posts show the campaign's image, so plans prepare one.
+    wants_share_image: ClassVar[bool] = False
+
+    # Planning.
+    # Quiet hours (local, may cross midnight), daily cap and named session times a new
+    # channel of this kind has until someone changes them.
+    default_quiet_hours: ClassVar[tuple[time, time] | None] = None
+    default_daily_cap: ClassVar[int | None] = None
+    default_slots: ClassVar[Mapping[str, time]] = {}
+    # Delivered in named daily sessions with repeats, released ahead of the day (bulletins).
+    scheduled_in_slots: ClassVar[bool] = False
+    # Addresses communes (its settings' ``commune_codes``): commune steps reach it only there.
+    serves_communes: ClassVar[bool] = False
 
     def __init__(self, config: ChannelConfig, session: Any | None = None) -> None:
         self.config = config
@@ -222,6 +283,41 @@ class Adapter:
         default, means the adapter opens its own connections for each instance.
         """
         return None
+
+    @classmethod
+    def prepare_media(cls, item: MediaFile) -> MediaFile:
+        """The poster as this channel takes it (format, size); deterministic across attempts."""
+        return item
+
+    @classmethod
+    def shape_post(cls, post: RenderedPost) -> RenderedPost:
+        """Kind-specific finishing of a rendered post (fields in ``extra``); pure."""
+        return post
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """The kind as the API and UI show it: labels, capabilities, settings without internals."""
+        return {
+            "kind": cls.kind,
+            "label": cls.label,
+            "short_label": cls.short_label or cls.label,
+            "capabilities": {
+                "withdraw": cls.can_withdraw,
+                "reconcile": cls.can_lookup,
+                "credential_check": cls.can_check,
+                "media": cls.takes_media,
+            },
+            "settings": {
+                name: {
+                    "type": spec.get("type", "string"),
+                    "required": bool(spec.get("required")),
+                    "secret": bool(spec.get("secret")),
+                    "label": spec.get("label", name),
+                    "help": spec.get("help", spec.get("description", "")),
+                }
+                for name, spec in cls.settings_schema.items()
+            },
+        }
 
     def publish(self, post: RenderedPost) -> DeliveryResult:
         raise NotImplementedError

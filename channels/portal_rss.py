@@ -295,6 +295,7 @@ class PortalRssAdapter(Adapter):
 
     kind = "rss"
     label = "RSS cho cổng thông tin"
+    short_label = "Cổng thông tin"
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {
         "title": {
             "type": "string",

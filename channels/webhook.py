@@ -90,6 +90,7 @@ def _retry_after(response: requests.Response, default: float) -> float:
 class WebhookAdapter(Adapter):
     kind = "webhook"
     label = "Webhook (JSON có chữ ký)"
+    short_label = "Đối tác"
     settings_schema = {
         # "outbound": a URL the service calls, held to the outbound address policy
         # (no loopback or private addresses unless OUTBOUND_ALLOW_PRIVATE) when saved.

@@ -40,8 +40,6 @@ class Settings:
     REDIS_URL: str | None = None
     SECRET_KEY: str = ""
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
-    FACEBOOK_GRAPH_URL: str = "https://graph.facebook.com"
-    FACEBOOK_GRAPH_VERSION: str = "v25.0"
     # Off: URLs people configure (feed sources, webhooks) may not point at loopback,
     # private, link-local or reserved addresses, when saved and when called.
     OUTBOUND_ALLOW_PRIVATE: bool = False
@@ -74,7 +72,13 @@ class Settings:
     LOGIN_RATE_LIMIT: int = 10
     TRUSTED_PROXIES: int = 0
     TESTING: bool = False
+    # Settings of a channel kind (its adapter's ``service_settings``, e.g. FACEBOOK_GRAPH_URL)
+    # and any other name given as an override.
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def channel_setting(self, name: str, default: str) -> Any:
+        """A channel kind's service setting (environment or override), else its default."""
+        return self.extra.get(name, default)
 
     @property
     def production(self) -> bool:
@@ -96,7 +100,13 @@ class Settings:
         for name in known:
             if name in environ and environ[name] != "":
                 values[name] = environ[name]
-        extra: dict[str, Any] = {}
+        from channels.registry import service_setting_names
+
+        extra: dict[str, Any] = {
+            name: environ[name]
+            for name in service_setting_names()
+            if name in environ and environ[name] != ""
+        }
         for key, value in (overrides or {}).items():
             if key in known:
                 values[key] = value

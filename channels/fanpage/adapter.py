@@ -10,7 +10,7 @@ import re
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -61,9 +61,19 @@ class FanpageAdapter(Adapter):
 
     kind: ClassVar[str] = "fanpage"
     label: ClassVar[str] = "Trang Facebook"
+    short_label: ClassVar[str] = "Fanpage"
+    service_settings: ClassVar[dict[str, tuple[str, str]]] = {
+        "graph_url": ("FACEBOOK_GRAPH_URL", DEFAULT_GRAPH_URL),
+        "graph_version": ("FACEBOOK_GRAPH_VERSION", DEFAULT_GRAPH_VERSION),
+    }
     idempotent: ClassVar[bool] = False
     can_withdraw: ClassVar[bool] = True
+    withdraw_is_remote: ClassVar[bool] = True
     can_lookup: ClassVar[bool] = True
+    can_check: ClassVar[bool] = True
+    poster_needs_image: ClassVar[bool] = True
+    wants_share_image: ClassVar[bool] = True
+    default_quiet_hours: ClassVar[tuple[time, time] | None] = (time(22, 0), time(6, 0))
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {
         "page_id": {
             "type": "string",

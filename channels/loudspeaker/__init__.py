@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from channels.base import Adapter, DeliveryResult, Permanent, RenderedPost, SettingsInvalid
@@ -80,6 +80,11 @@ class LoudspeakerAdapter(Adapter):
 
     kind = "loudspeaker"
     label = "Loa truyền thanh xã"
+    short_label = "Loa truyền thanh"
+    takes_media = False
+    scheduled_in_slots = True
+    serves_communes = True
+    default_slots = {"morning": time(6, 0), "evening": time(17, 30)}
     settings_schema = {
         "commune_codes": {
             "type": "list",

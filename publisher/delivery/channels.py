@@ -17,6 +17,7 @@ from channels.base import Adapter, ChannelConfig, HealthReport, SettingsInvalid
 from channels.outbound import PRIVATE_REFUSED, private_destination
 from channels.registry import adapter_class, kinds
 from content_library.db import utcnow
+from publisher.delivery.credentials import credential_store
 from publisher.delivery.crypto import (
     SecretsUnreadable,
     decrypt_secrets,
@@ -125,15 +126,17 @@ def update_channel(
     return channel
 
 
-def _options() -> dict[str, Any]:
+def _options(kind: str) -> dict[str, Any]:
+    """The service's settings an adapter of ``kind`` sees: common ones and its own."""
     settings = current_app.config["SETTINGS"]
-    return {
-        "graph_url": settings.FACEBOOK_GRAPH_URL,
-        "graph_version": settings.FACEBOOK_GRAPH_VERSION,
+    options = {
         "timeout": settings.CHANNEL_TIMEOUT_SECONDS,
         "public_base_url": settings.PUBLIC_BASE_URL,
         "allow_private": settings.OUTBOUND_ALLOW_PRIVATE,
     }
+    for option, (env, default) in adapter_class(kind).service_settings.items():
+        options[option] = settings.channel_setting(env, default)
+    return options
 
 
 def channel_config(channel: Channel) -> ChannelConfig:
@@ -144,7 +147,8 @@ def channel_config(channel: Channel) -> ChannelConfig:
         slug=channel.slug,
         name=channel.name,
         settings={**channel.settings, **secrets},
-        options=_options(),
+        options=_options(channel.kind),
+        store=credential_store(channel.id),
     )
 
 
@@ -171,7 +175,7 @@ def delivery_adapter(channel: Channel) -> Adapter:
     not close that session: ``adapter.close()`` only closes sessions an adapter made itself.
     """
     settings = current_app.config["SETTINGS"]
-    options = _options()
+    options = _options(channel.kind)
     key = (
         settings.SECRET_KEY,
         channel.id,
@@ -193,6 +197,7 @@ def delivery_adapter(channel: Channel) -> Adapter:
             name=channel.name,
             settings={**channel.settings, **secrets},
             options=options,
+            store=credential_store(channel.id),
         )
         entry = (config, cls.http_session(options))
         with _PREPARED_LOCK:
