@@ -119,6 +119,25 @@ class RenderedPost:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Preview:
+    """How a post will look on a channel, shown to editors and approvers before it goes out.
+
+    Plain text throughout (the page escapes it). ``style`` hints at the look (``"social"``
+    for a feed post, ``"article"``, ``"feed"`` for a feed item, ``"reading"`` for words read
+    aloud); ``facts`` are Vietnamese label/value pairs (length, reading time); ``warnings``
+    are Vietnamese sentences on what the channel will cut or refuse.
+    """
+
+    heading: str
+    body: str
+    style: str = "social"
+    image_url: str | None = None
+    link: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 class CredentialStore(Protocol):
     """Where an adapter renews credentials that rotate (single-use refresh tokens).
 
@@ -293,6 +312,11 @@ class Adapter:
     def shape_post(cls, post: RenderedPost) -> RenderedPost:
         """Kind-specific finishing of a rendered post (fields in ``extra``); pure."""
         return post
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview | None:
+        """How ``post`` will look on this kind of channel; None when there is nothing to show."""
+        return None
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
