@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from channels.registry import kinds
 from publisher.api.framework import schema
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 DT = {"type": "string", "format": "date-time"}
 NULLABLE_DT = {"type": ["string", "null"], "format": "date-time"}
-KINDS = ["fanpage", "rss", "loudspeaker", "webhook"]
+KINDS = kinds()
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 
 schema(
@@ -173,7 +174,7 @@ schema(
                     {
                         "type": "array",
                         "minItems": 1,
-                        "maxItems": 4,
+                        "maxItems": len(KINDS),
                         "items": {"type": "string", "enum": KINDS},
                     },
                     {"type": "string", "enum": ["all"]},

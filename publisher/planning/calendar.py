@@ -33,6 +33,7 @@ from publisher.db import db
 from publisher.delivery.models import PENDING_STATUSES, Publication
 from publisher.delivery.render import words_for
 from publisher.errors import not_found
+from publisher.planning.kinds import short_label
 from publisher.planning.templates import names_place
 from publisher.planning.vietnamese_dates import (
     LOCAL_TZ,
@@ -60,12 +61,6 @@ DESCRIPTION_CHARS = 1000
 # Control characters other than the line feed: a lone CR ends a line for lenient parsers
 # and icalendar leaves it as it is, so it goes before the text reaches the library.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-CHANNEL_LABELS = {
-    "fanpage": "Fanpage",
-    "rss": "Cổng thông tin",
-    "loudspeaker": "Loa truyền thanh",
-    "webhook": "Đối tác",
-}
 
 
 @calendar.get("/calendar/<slug>.ics")
@@ -204,7 +199,7 @@ def _drive_event(drive: Drive, host: str, base_url: str) -> Event:
 
 def _publication_event(pub: Publication, host: str, drive_name: str | None) -> Event:
     title, body_html, _summary = words_for(pub)
-    label = CHANNEL_LABELS.get(pub.channel.kind, pub.channel.kind)
+    label = short_label(pub.channel.kind)
     event = Event()
     event.add("uid", f"publication-{pub.id}@{host}")
     _stamp(event, pub.created_at, pub.updated_at)

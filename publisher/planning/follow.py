@@ -5,7 +5,7 @@ values are flushed, inside the same transaction:
 
 * **moved**: pending publications (``scheduled``; ``queued`` ones are taken back to
   ``scheduled`` by compare-and-set) move by the same delta as the drive's start;
-  loudspeaker items planned in a slot move by whole days so they stay in their
+  items planned in a broadcast slot move by whole days so they stay in their
   slot, and ``asap`` items (cancellation notices) stay where they are. Items that
   expired only because the old deadline passed come back when the new one lies
   ahead. Deadlines follow the drive's end.
@@ -39,6 +39,7 @@ from publisher.delivery.publications import (
     cancel,
     release_time,
 )
+from publisher.planning.kinds import has_trait
 from publisher.planning.models import PlaybookRecord
 from publisher.planning.playbooks import Playbook, Step
 from publisher.planning.rendering import (
@@ -344,14 +345,15 @@ def _rerender(
 
 
 def _serves(pub: Publication, commune_code: str) -> bool:
-    """Whether the publication's channel reaches the commune (only loudspeakers are local)."""
-    if pub.channel.kind != "loudspeaker":
+    """Whether the publication's channel reaches the commune (kinds serving communes are local)."""
+    if not has_trait(pub.channel.kind, "serves_communes"):
         return True
     return commune_code in ((pub.channel.settings or {}).get("commune_codes") or ())
 
 
 def _due(pub: Publication, scheduled: datetime, release_hour: int) -> datetime:
-    if pub.channel.kind == "loudspeaker":
+    # Kinds broadcast in slots take their items into bulletins released ahead of the day.
+    if has_trait(pub.channel.kind, "scheduled_in_slots"):
         return release_time(scheduled, release_hour)
     return scheduled
 

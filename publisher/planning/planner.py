@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from publisher.planning.errors import PlanningError, TemplateError
+from publisher.planning.kinds import has_trait
 from publisher.planning.playbooks import Playbook, Step
 from publisher.planning.rules import (
     ChannelRules,
@@ -39,7 +40,7 @@ from publisher.planning.vietnamese_dates import local_date, local_to_utc, requir
 
 @dataclass(frozen=True)
 class ChannelTarget:
-    """A configured channel as planning sees it; loudspeakers list the communes they cover."""
+    """A configured channel as planning sees it; a kind serving communes lists those it covers."""
 
     id: Hashable
     kind: str
@@ -144,6 +145,7 @@ def plan_drive(
             ) from exc
         for channel in targets:
             rules = channel.effective_rules()
+            in_slots = has_trait(channel.kind, "scheduled_in_slots")
             scheduled = step_time(drive_day, step, rules, now=now)
             items.append(
                 PlannedItem(
@@ -159,8 +161,8 @@ def plan_drive(
                     # Whatever is meant for before the drive is worthless once it is over.
                     expires_at=drive_end if scheduled <= drive_end else None,
                     priority=step.priority,
-                    repeats=step.repeats if channel.kind == "loudspeaker" else 1,
-                    slot=_slot_name(scheduled, rules) if channel.kind == "loudspeaker" else None,
+                    repeats=step.repeats if in_slots else 1,
+                    slot=_slot_name(scheduled, rules) if in_slots else None,
                 )
             )
     conflicts = check_conflicts(
@@ -186,7 +188,7 @@ def plan_drive(
 def _covers(channel: ChannelTarget, step: Step, commune_code: str) -> bool:
     if channel.kind not in step.channels:
         return False
-    return channel.kind != "loudspeaker" or commune_code in channel.commune_codes
+    return not has_trait(channel.kind, "serves_communes") or commune_code in channel.commune_codes
 
 
 def _slot_name(moment: datetime, rules: ChannelRules) -> str | None:

@@ -1,7 +1,7 @@
 """Playbooks: what to publish, where and when, relative to a donation drive.
 
 A playbook is a list of steps. Each step says on which day relative to the
-drive (``offset_days``), at what local time (``at``), loudspeaker slot
+drive (``offset_days``), at what local time (``at``), broadcast slot
 (``slot``) or as soon as possible (``asap``), through which kinds of channel,
 with which content template, at what priority. The YAML shipped in
 ``config/playbooks/`` and the JSON the API stores go through the same
@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from publisher.planning.errors import PlaybookInvalid
+from publisher.planning.kinds import channel_kinds, kinds_hint, only_slot_kinds, slot_kinds_vi
 
-CHANNEL_KINDS = ("fanpage", "rss", "loudspeaker", "webhook")
 SLOTS = ("morning", "evening")
 PRIORITIES = ("normal", "priority", "emergency")
 CONDITIONS = ("always", "cancelled")
@@ -251,8 +251,10 @@ def _parse_step(
         )
 
     channels = _parse_channels(raw.get("channels"), f"{path}.channels", errors)
-    if slot is not None and channels and set(channels) != {"loudspeaker"}:
-        errors[f"{path}.slot"] = "Khung giờ (slot) chỉ dùng cho bước gửi riêng kênh loa."
+    if slot is not None and channels and not only_slot_kinds(channels):
+        errors[f"{path}.slot"] = (
+            f"Khung giờ (slot) chỉ dùng cho bước gửi riêng kênh {slot_kinds_vi()}."
+        )
 
     template = raw.get("template")
     if not isinstance(template, str) or not _TEMPLATE_KEY.match(template):
@@ -301,16 +303,17 @@ def _parse_at(value: Any, path: str, errors: dict[str, str]) -> time | None:
 
 
 def _parse_channels(value: Any, path: str, errors: dict[str, str]) -> tuple[str, ...]:
+    known = channel_kinds()
     if value == "all":
-        return CHANNEL_KINDS
+        return known
     if not isinstance(value, list) or not value:
-        errors[path] = "Cần danh sách loại kênh (fanpage, rss, loudspeaker, webhook) hoặc “all”."
+        errors[path] = f"Cần danh sách loại kênh ({kinds_hint()}) hoặc “all”."
         return ()
     kinds: list[str] = []
     for index, kind in enumerate(value):
-        if kind not in CHANNEL_KINDS:
+        if kind not in known:
             errors[f"{path}[{index}]"] = _unknown_name_message(
-                f"Không có loại kênh “{kind}”", str(kind), CHANNEL_KINDS
+                f"Không có loại kênh “{kind}”", str(kind), known
             )
         elif kind in kinds:
             errors[f"{path}[{index}]"] = f"Loại kênh “{kind}” bị lặp."

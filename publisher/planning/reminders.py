@@ -2,10 +2,11 @@
 
 A reminder is ``{id, rrule, template, channels, at | slot, priority, repeats}``:
 the rule is expanded within the campaign's dates, at a local time (``at``, or
-the rule's BYHOUR/BYMINUTE) or in a loudspeaker slot of each channel. Channels
-are kinds as in playbooks; "loudspeaker" means every loudspeaker station, since
-a campaign-wide reminder belongs to no commune. The text comes from a template
-that may use ``{campaign.name}`` but no ``{drive.*}`` placeholder.
+the rule's BYHOUR/BYMINUTE) or in a broadcast slot of each channel. Channels
+are kinds as in playbooks; a kind that serves communes means every channel of
+that kind, whatever communes it covers, since a campaign-wide reminder belongs
+to no commune. The text comes from a template that may use ``{campaign.name}``
+but no ``{drive.*}`` placeholder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from publisher.planning.errors import RecurrenceInvalid, ValidationFailed
-from publisher.planning.playbooks import CHANNEL_KINDS, MAX_REPEATS, PRIORITIES, SLOTS
+from publisher.planning.kinds import channel_kinds, kinds_hint, only_slot_kinds, slot_kinds_vi
+from publisher.planning.playbooks import MAX_REPEATS, PRIORITIES, SLOTS
 from publisher.planning.recurrence import expand_rrule, validate_rrule
 from publisher.planning.rules import ChannelRules, resolve_slot
 from publisher.planning.vietnamese_dates import local_to_utc, to_local
@@ -82,8 +84,8 @@ def reminder_from_dict(
     elif slot is not None:
         if slot not in SLOTS:
             errors["slot"] = "Khung giờ loa chỉ nhận morning hoặc evening."
-        elif channels and set(channels) != {"loudspeaker"}:
-            errors["slot"] = "Khung giờ (slot) chỉ dùng khi gửi riêng kênh loa."
+        elif channels and not only_slot_kinds(channels):
+            errors["slot"] = f"Khung giờ (slot) chỉ dùng khi gửi riêng kênh {slot_kinds_vi()}."
     elif "BYHOUR=" not in rule:
         errors["at"] = "Cần at (giờ “HH:MM”), slot, hoặc BYHOUR trong quy tắc lặp."
     priority = data.get("priority", "normal")
@@ -152,16 +154,15 @@ def reminder_deadline(moment: datetime) -> datetime:
 
 
 def _channels(value: Any, errors: dict[str, str]) -> tuple[str, ...]:
+    known = channel_kinds()
     if value == "all":
-        return CHANNEL_KINDS
+        return known
     if not isinstance(value, list) or not value:
-        errors["channels"] = (
-            "Cần danh sách loại kênh (fanpage, rss, loudspeaker, webhook) hoặc “all”."
-        )
+        errors["channels"] = f"Cần danh sách loại kênh ({kinds_hint()}) hoặc “all”."
         return ()
     kinds: list[str] = []
     for index, kind in enumerate(value):
-        if kind not in CHANNEL_KINDS:
+        if kind not in known:
             errors[f"channels[{index}]"] = f"Không có loại kênh “{kind}”."
         elif kind not in kinds:
             kinds.append(kind)

@@ -1,4 +1,4 @@
-"""Channel rules (quiet hours, daily caps, loudspeaker slots) and the conflicts they raise.
+"""Channel rules (quiet hours, daily caps, broadcast slots) and the conflicts they raise.
 
 Planning proposes items; :func:`check_conflicts` says which ones break a
 channel's rules and, where it can, proposes a better time. Nothing here moves
@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from publisher.planning.errors import PlanningError, RulesInvalid
+from publisher.planning.kinds import adapter_for
 from publisher.planning.playbooks import Step
 from publisher.planning.vietnamese_dates import (
     format_date_vi,
@@ -25,8 +26,6 @@ from publisher.planning.vietnamese_dates import (
     to_local,
 )
 
-DEFAULT_SLOTS: Mapping[str, time] = {"morning": time(6, 0), "evening": time(17, 30)}
-FANPAGE_QUIET_HOURS = (time(22, 0), time(6, 0))
 # How far ahead a daily-cap suggestion looks for a day with room.
 CAP_SEARCH_DAYS = 31
 
@@ -43,12 +42,15 @@ class ChannelRules:
 
     @classmethod
     def defaults_for(cls, kind: str) -> ChannelRules:
-        """The rules a channel of this kind has until someone changes them."""
-        if kind == "fanpage":
-            return cls(quiet_hours=FANPAGE_QUIET_HOURS)
-        if kind == "loudspeaker":
-            return cls(slots=dict(DEFAULT_SLOTS))
-        return cls()
+        """The rules a channel of this kind has until someone changes them (its adapter's)."""
+        adapter = adapter_for(kind)
+        if adapter is None:
+            return cls()
+        return cls(
+            quiet_hours=adapter.default_quiet_hours,
+            daily_cap=adapter.default_daily_cap,
+            slots=dict(adapter.default_slots),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def end_of_quiet_period(moment: datetime, quiet_hours: tuple[time, time]) -> dat
 
 
 def resolve_slot(day: date, slot: str, rules: ChannelRules) -> datetime:
-    """The aware UTC time of a loudspeaker slot on a local day."""
+    """The aware UTC time of a named broadcast slot on a local day."""
     if slot not in rules.slots:
         known = ", ".join(sorted(rules.slots)) or "không có"
         raise PlanningError(
@@ -167,7 +169,7 @@ def step_time(
     """When a playbook step goes out on a channel with ``rules`` (aware UTC).
 
     ``asap`` steps need ``now``: they go out at once, or, on a channel with
-    slots (a loudspeaker), in the next slot.
+    slots (broadcast in sessions), in the next slot.
     """
     if step.asap:
         if now is None:

@@ -33,6 +33,7 @@ from publisher.delivery.drive_holds import hold_for_drive_change
 from publisher.delivery.models import Channel
 from publisher.delivery.publications import DEFAULT_DEADLINE, PublicationError, schedule
 from publisher.planning.errors import PlanningError, PlaybookInvalid, RecurrenceInvalid
+from publisher.planning.kinds import has_trait
 from publisher.planning.models import PlaybookRecord
 from publisher.planning.planner import ChannelTarget, plan_drive
 from publisher.planning.playbooks import Playbook, playbook_from_dict
@@ -162,7 +163,11 @@ def plan_drives(
         work.append((drive, cancelled))
     needed = {s.template for _, c in work for s in playbook.steps if s.applies_to(cancelled=c)}
     needed |= {r.template for r in reminders}
-    image_needed = {s.template for s in playbook.steps if "fanpage" in s.channels}
+    image_needed = {
+        s.template
+        for s in playbook.steps
+        if any(has_trait(kind, "poster_needs_image") for kind in s.channels)
+    }
     templates = load_templates(session, needed, image_needed=image_needed)
     pure_templates = {key: source.template for key, source in templates.items()}
 
@@ -284,6 +289,7 @@ def _reminder_items(
             continue
         channel = channels[int(target.id)]
         rules = target.effective_rules()
+        in_slots = has_trait(target.kind, "scheduled_in_slots")
         for moment in reminder_times(reminder, campaign.starts_on, campaign.ends_on, rules):
             items.append(
                 PlanItem(
@@ -297,8 +303,8 @@ def _reminder_items(
                     scheduled_at=moment,
                     expires_at=reminder_deadline(moment),
                     priority=reminder.priority,
-                    slot=reminder.slot if target.kind == "loudspeaker" else None,
-                    repeats=reminder.repeats if target.kind == "loudspeaker" else 1,
+                    slot=reminder.slot if in_slots else None,
+                    repeats=reminder.repeats if in_slots else 1,
                     title=reminder_words["title"],
                     render_context=reminder_words,
                 )

@@ -14,6 +14,7 @@ from content_library.models import ContentItem, ContentVersion, Drive
 from publisher.delivery.models import Channel, Publication
 from publisher.errors import ApiError
 from publisher.planning.errors import RulesInvalid
+from publisher.planning.kinds import has_trait
 from publisher.planning.planner import ChannelTarget
 from publisher.planning.rendering import (
     TEMPLATE_GUID_PREFIX,
@@ -128,13 +129,15 @@ def channel_targets(session: Session) -> tuple[list[ChannelTarget], dict[int, Ch
     errors: dict[str, str] = {}
     for channel in channels:
         settings = channel.settings or {}
-        slots = settings.get("slots") if channel.kind == "loudspeaker" else None
+        slots = settings.get("slots") if has_trait(channel.kind, "scheduled_in_slots") else None
         try:
             rules = rules_from_dict(channel.kind, channel.rules or {}, slots)
         except RulesInvalid as exc:
             errors.update({f"channels.{channel.slug}.{k}": v for k, v in exc.errors.items()})
             continue
-        codes = settings.get("commune_codes") if channel.kind == "loudspeaker" else None
+        codes = (
+            settings.get("commune_codes") if has_trait(channel.kind, "serves_communes") else None
+        )
         targets.append(
             ChannelTarget(
                 id=channel.id,

@@ -11,6 +11,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem
 from publisher.errors import ValidationFailed
 from publisher.planning.errors import RecurrenceInvalid
+from publisher.planning.kinds import slot_kinds
 from publisher.planning.reminders import Reminder, reminder_times
 from publisher.planning.rendering import template_from_version, template_guid
 from publisher.planning.rules import ChannelRules
@@ -51,7 +52,11 @@ def check_reminder(
             )
         elif problems:
             errors["template"] = " ".join(problems)
-    rules = ChannelRules.defaults_for("loudspeaker") if reminder.slot else ChannelRules()
+    rules = ChannelRules()
+    if reminder.slot:
+        # The reminder names only kinds broadcast in slots; their default session times.
+        slotted = [kind for kind in reminder.channels if kind in slot_kinds()] or slot_kinds()
+        rules = ChannelRules.defaults_for(slotted[0]) if slotted else rules
     moments = []
     try:
         moments = reminder_times(reminder, campaign.starts_on, campaign.ends_on, rules)

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from channels.registry import adapter_class
 from content_library.db import utcnow
 from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Publication
 from publisher.delivery.publications import release_time
-from publisher.planning.rules import FANPAGE_QUIET_HOURS
 from tests.integration.planning_support import (
     LOCAL,
     default_playbook,
@@ -35,6 +35,8 @@ FIELDS = (
     "repeats",
     "slot",
 )
+
+FANPAGE_QUIET_HOURS = adapter_class("fanpage").default_quiet_hours
 
 
 def pubs_of(db, drive_id: int) -> dict[str, SimpleNamespace]:

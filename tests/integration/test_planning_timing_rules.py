@@ -7,10 +7,11 @@ from datetime import timedelta
 import html5lib
 from sqlalchemy import select
 
+from channels.registry import adapter_class
 from content_library.db import utcnow
 from content_library.models import Drive
 from publisher.delivery.models import Publication
-from publisher.planning.rules import FANPAGE_QUIET_HOURS, in_quiet_hours
+from publisher.planning.rules import in_quiet_hours
 from tests.integration.planning_support import (
     LOCAL,
     future_campaign,
@@ -22,6 +23,8 @@ from tests.integration.planning_support import (
     standard_channels,
 )
 from tests.integration.ui_support import Person, make_person
+
+FANPAGE_QUIET_HOURS = adapter_class("fanpage").default_quiet_hours
 
 
 def playbook(client, headers, slug: str, *steps: dict) -> int:

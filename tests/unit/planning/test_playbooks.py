@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from publisher.planning.errors import PlaybookInvalid
+from publisher.planning.kinds import channel_kinds
 from publisher.planning.playbooks import (
-    CHANNEL_KINDS,
     Step,
     load_playbook,
     load_playbooks,
@@ -96,7 +96,9 @@ def test_round_trip_through_json() -> None:
 def test_channels_all_means_every_kind() -> None:
     data = valid()
     data["steps"][0]["channels"] = "all"
-    assert playbook_from_dict(data).steps[0].channels == CHANNEL_KINDS
+    kinds = playbook_from_dict(data).steps[0].channels
+    assert kinds == channel_kinds()
+    assert {"fanpage", "rss", "loudspeaker", "webhook"} <= set(kinds)
 
 
 def test_step_lookup_by_key() -> None:
@@ -258,7 +260,7 @@ def test_default_playbook() -> None:
         ("drive_day", 0, None, "morning", False, ("loudspeaker",), "drive_day_reminder",
          "priority", "always"),
         ("thanks", 1, time(10), None, False, ("fanpage", "rss"), "thanks", "normal", "always"),
-        ("cancellation", 0, None, None, True, CHANNEL_KINDS, "cancellation", "priority",
+        ("cancellation", 0, None, None, True, channel_kinds(), "cancellation", "priority",
          "cancelled"),
     ]  # fmt: skip
     assert templates["poster_caption"].kind == "poster"
