@@ -298,18 +298,24 @@ class PortalRssAdapter(Adapter):
     short_label = "Cổng thông tin"
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {
         "title": {
+            "label": "Tên nguồn tin RSS",
+            "help": "Tên cổng thông tin thấy khi đọc nguồn tin.",
             "type": "string",
             "required": True,
             "max_length": 200,
             "description": "Tên của nguồn tin RSS",
         },
         "description": {
+            "label": "Mô tả nguồn tin",
+            "help": "Một câu giới thiệu ngắn về nguồn tin.",
             "type": "string",
             "required": False,
             "max_length": 1000,
             "description": "Mô tả ngắn của nguồn tin",
         },
         "items_limit": {
+            "label": "Số tin tối đa trong nguồn",
+            "help": "Từ 1 đến 500; bỏ trống để dùng mặc định của hệ thống.",
             "type": "integer",
             "required": False,
             "default": ITEMS_LIMIT_DEFAULT,  # the service's FEED_ITEMS when unset

@@ -95,12 +95,16 @@ class WebhookAdapter(Adapter):
         # "outbound": a URL the service calls, held to the outbound address policy
         # (no loopback or private addresses unless OUTBOUND_ALLOW_PRIVATE) when saved.
         "url": {
+            "label": "Địa chỉ nhận (URL)",
+            "help": "Địa chỉ https:// của đối tác nhận bản tin (POST).",
             "type": "string",
             "required": True,
             "outbound": True,
             "description": "https:// address to POST to",
         },
         "secret": {
+            "label": "Khoá ký HMAC",
+            "help": "Khoá dùng chung với đối tác để ký và kiểm tra chữ ký HMAC-SHA256.",
             "type": "string",
             "required": True,
             "secret": True,

@@ -76,18 +76,24 @@ class FanpageAdapter(Adapter):
     default_quiet_hours: ClassVar[tuple[time, time] | None] = (time(22, 0), time(6, 0))
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {
         "page_id": {
+            "label": "ID Trang Facebook",
+            "help": "Số định danh của Trang, xem trong phần Giới thiệu của Trang.",
             "type": "string",
             "required": True,
             "secret": False,
             "description": "ID của Trang Facebook",
         },
         "access_token": {
+            "label": "Mã truy cập Trang (page access token)",
+            "help": "Mã truy cập Trang có quyền pages_manage_posts.",
             "type": "string",
             "required": True,
             "secret": True,
             "description": "Mã truy cập Trang (page access token) có quyền pages_manage_posts",
         },
         "app_secret": {
+            "label": "Khoá bí mật ứng dụng (app secret)",
+            "help": "Không bắt buộc; khi có, mỗi lời gọi kèm appsecret_proof.",
             "type": "string",
             "required": False,
             "secret": True,

@@ -87,12 +87,18 @@ class LoudspeakerAdapter(Adapter):
     default_slots = {"morning": time(6, 0), "evening": time(17, 30)}
     settings_schema = {
         "commune_codes": {
+            "label": "Xã/phường nhận bản tin",
+            "help": "Các xã, phường có đài truyền thanh nhận bản tin của kênh này.",
+            "widget": "communes",
             "type": "list",
             "required": True,
             "secret": False,
             "description": 'Mã xã/phường (5 chữ số) nhận bản tin, e.g. ["03385"]',
         },
         "slots": {
+            "label": "Giờ phát theo buổi",
+            "help": "Giờ phát buổi sáng và buổi chiều (HH:MM).",
+            "widget": "slots",
             "type": "object",
             "required": False,
             "secret": False,

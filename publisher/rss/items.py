@@ -2,7 +2,7 @@
 
 Every request runs :func:`feed_state` (one small aggregate query); only when its
 ``version`` is new does :func:`feed_items` load the publications, which the view then
-renders once and keeps (see :mod:`publisher.feeds.cache`).
+renders once and keeps (see :mod:`publisher.rss.cache`).
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from content_library.sanitize import sanitize_html
 from content_library.search import slugify
 from publisher.delivery.models import Publication
 from publisher.delivery.render import words_for
-from publisher.feeds.items import is_templated, plain_summary
 from publisher.planning.vietnamese_dates import (
     format_date_vi,
     format_datetime_vi,
@@ -30,6 +29,7 @@ from publisher.planning.vietnamese_dates import (
     local_date,
 )
 from publisher.public import media_path_for
+from publisher.rss.items import is_templated, plain_summary
 
 VISIBLE_STATUSES = ("publishing", "published", "unconfirmed")
 DRIVE_STATUS_VI = {
