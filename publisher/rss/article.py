@@ -21,6 +21,7 @@ from content_library.sanitize import sanitize_html
 from content_library.search import slugify
 from publisher.delivery.models import Publication
 from publisher.delivery.render import words_for
+from publisher.media_paths import media_path_for
 from publisher.planning.vietnamese_dates import (
     format_date_vi,
     format_datetime_vi,
@@ -28,7 +29,6 @@ from publisher.planning.vietnamese_dates import (
     format_time_range_vi,
     local_date,
 )
-from publisher.public import media_path_for
 from publisher.rss.items import is_templated, plain_summary
 
 VISIBLE_STATUSES = ("publishing", "published", "unconfirmed")
