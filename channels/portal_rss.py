@@ -35,6 +35,7 @@ import nh3
 from channels.base import (
     Adapter,
     DeliveryResult,
+    Preview,
     RenderedPost,
     SettingsInvalid,
 )
@@ -328,6 +329,16 @@ class PortalRssAdapter(Adapter):
     idempotent = True
     can_withdraw = True
     can_lookup = True
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview:
+        """The feed item a portal reads: title, description and the article's address."""
+        return Preview(
+            heading=post.title,
+            body=post.summary or post.text[:300],
+            style="feed",
+            link=post.link,
+        )
 
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:

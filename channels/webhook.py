@@ -24,6 +24,7 @@ from channels.base import (
     Adapter,
     DeliveryResult,
     Permanent,
+    Preview,
     RateLimited,
     RenderedPost,
     SettingsInvalid,
@@ -112,6 +113,17 @@ class WebhookAdapter(Adapter):
         },
     }
     idempotent = True
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview:
+        """What the partner receives: the title, the plain text and the link, signed."""
+        return Preview(
+            heading=post.title,
+            body=post.text,
+            style="article",
+            link=post.link,
+            facts=(("Gửi đi", "JSON có chữ ký HMAC-SHA256, kèm khoá chống trùng"),),
+        )
 
     @classmethod
     def http_session(cls, options: dict[str, Any] | None = None) -> requests.Session:

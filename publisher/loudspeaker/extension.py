@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from content_library.models import Commune
 from publisher.extensions import KindExtension
-from publisher.loudspeaker.reading import reading_text_for
+from publisher.loudspeaker.reading import reading_text_for, spell_out_text
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -27,7 +28,13 @@ class LoudspeakerExtension(KindExtension):
         app.register_blueprint(loudspeaker)
 
     def post_extra(self, session: Session, pub: Publication, text: str) -> dict[str, Any]:
-        return {"reading_text": reading_text_for(pub, text)}
+        """The reading text (the editor's correction wins), and what the preview shows of it."""
+        reading = reading_text_for(pub, text)
+        return {
+            "reading_text": reading,
+            "reading_corrected": reading != spell_out_text(text),
+            "reading_rate": int(current_app.config["SETTINGS"].READING_RATE),
+        }
 
     def channel_context(self, session: Session, channel: Channel | None) -> dict[str, Any]:
         """Every commune to pick from, and the names of those the channel serves."""

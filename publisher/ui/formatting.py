@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -138,6 +139,11 @@ def weekday_name(day: date | datetime) -> str:
     return weekday_heading(day)
 
 
+def link_host(url: str | None) -> str:
+    """``example.org`` from a link, as a link card names the site."""
+    return urlsplit(url).netloc if url else ""
+
+
 def filesize(count: int | None) -> str:
     count = int(count or 0)
     if count >= 1024 * 1024:
@@ -187,6 +193,7 @@ FILTERS = {
     "about_duration": about_duration,
     "weekday_name": weekday_name,
     "filesize": filesize,
+    "link_host": link_host,
 }
 LABELS = {
     "CONTENT_KINDS": CONTENT_KINDS,
