@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from functools import cache
 from pathlib import Path
 
@@ -295,3 +296,19 @@ def test_no_branch_on_a_kind_name_in_generic_publisher_code():
         for line in kind_lists(source, names):
             found.append(f"{relative}:{line} lists kinds (ask channels.registry)")
     assert found == []
+
+
+def test_no_template_branches_on_a_kind_name():
+    # Jinja is not Python, so a plain pattern: `kind == 'rss'`, `kind in ('rss', …)`.
+    names = "|".join(kinds())
+    branch = re.compile(rf"""kind\s*(?:[!=]=|(?:not\s+)?in)\s*[(\[]?\s*['"](?:{names})['"]""")
+    found = []
+    for path in sorted((ROOT / "publisher").rglob("*.html")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith(tuple(f"publisher/{kind}/" for kind in kinds())):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if branch.search(line):
+                found.append(f"{relative}:{number}")
+    assert found == []
+    assert branch.search("{% if channel.kind == 'rss' %}")
