@@ -62,7 +62,6 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "publisher.logs",
             "publisher.embedded",
             "publisher.lifecycle",
-            "publisher.extensions",
             "publisher.auth.principal",
             "publisher.planning.calendar",  # the /calendar/<slug>.ics blueprint
             "publisher.*.views",
@@ -72,6 +71,9 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
         ),
     ),
 )
+# publisher.extensions is domain: rendering and planning ask it for a kind's extension. It
+# finds the extensions by dotted path (as channels/registry.py finds adapters), so the web
+# parts an extension registers in init_app are not its imports.
 # Where a kind's name may be spelt: its own package, and the demo and seed data.
 KIND_BRANCH_ALLOWED = ("publisher/demo.py", "publisher/seed.py", "publisher/planning/seeding.py")
 
