@@ -1,4 +1,4 @@
-"""Planning's names for the time helpers; they live in :mod:`publisher.times`."""
+"""Planning's names for the date and time functions; they live in :mod:`publisher.times`."""
 
 from __future__ import annotations
 
