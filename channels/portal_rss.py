@@ -35,6 +35,7 @@ import nh3
 from channels.base import (
     Adapter,
     DeliveryResult,
+    Preview,
     RenderedPost,
     SettingsInvalid,
 )
@@ -298,18 +299,24 @@ class PortalRssAdapter(Adapter):
     short_label = "Cổng thông tin"
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {
         "title": {
+            "label": "Tên nguồn tin RSS",
+            "help": "Tên cổng thông tin thấy khi đọc nguồn tin.",
             "type": "string",
             "required": True,
             "max_length": 200,
             "description": "Tên của nguồn tin RSS",
         },
         "description": {
+            "label": "Mô tả nguồn tin",
+            "help": "Một câu giới thiệu ngắn về nguồn tin.",
             "type": "string",
             "required": False,
             "max_length": 1000,
             "description": "Mô tả ngắn của nguồn tin",
         },
         "items_limit": {
+            "label": "Số tin tối đa trong nguồn",
+            "help": "Từ 1 đến 500; bỏ trống để dùng mặc định của hệ thống.",
             "type": "integer",
             "required": False,
             "default": ITEMS_LIMIT_DEFAULT,  # the service's FEED_ITEMS when unset
@@ -322,6 +329,16 @@ class PortalRssAdapter(Adapter):
     idempotent = True
     can_withdraw = True
     can_lookup = True
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview:
+        """The feed item a portal reads: title, description and the article's address."""
+        return Preview(
+            heading=post.title,
+            body=post.summary or post.text[:300],
+            style="feed",
+            link=post.link,
+        )
 
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:

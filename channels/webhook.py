@@ -24,6 +24,7 @@ from channels.base import (
     Adapter,
     DeliveryResult,
     Permanent,
+    Preview,
     RateLimited,
     RenderedPost,
     SettingsInvalid,
@@ -95,12 +96,16 @@ class WebhookAdapter(Adapter):
         # "outbound": a URL the service calls, held to the outbound address policy
         # (no loopback or private addresses unless OUTBOUND_ALLOW_PRIVATE) when saved.
         "url": {
+            "label": "Địa chỉ nhận (URL)",
+            "help": "Địa chỉ https:// của đối tác nhận bản tin (POST).",
             "type": "string",
             "required": True,
             "outbound": True,
             "description": "https:// address to POST to",
         },
         "secret": {
+            "label": "Khoá ký HMAC",
+            "help": "Khoá dùng chung với đối tác để ký và kiểm tra chữ ký HMAC-SHA256.",
             "type": "string",
             "required": True,
             "secret": True,
@@ -108,6 +113,17 @@ class WebhookAdapter(Adapter):
         },
     }
     idempotent = True
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview:
+        """What the partner receives: the title, the plain text and the link, signed."""
+        return Preview(
+            heading=post.title,
+            body=post.text,
+            style="article",
+            link=post.link,
+            facts=(("Gửi đi", "JSON có chữ ký HMAC-SHA256, kèm khoá chống trùng"),),
+        )
 
     @classmethod
     def http_session(cls, options: dict[str, Any] | None = None) -> requests.Session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask
 
 from publisher.db import db
 from publisher.errors import register_error_handlers
@@ -57,11 +57,17 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     from publisher.routing import install_converters
 
     install_converters(app)
-    _register_blueprints(app)
-    app.before_request(_load_principal)
-    from publisher.cli import register_cli
+    from publisher.feedimport.jobs import feed_imports
 
-    register_cli(app)
+    # The dispatcher runs the feed importer's duty on its tick (see publisher.delivery.dispatch).
+    app.extensions.setdefault("dispatch_hooks", []).append(feed_imports)
+    _register_blueprints(app)
+    from publisher.auth.principal import load_principal
+
+    app.before_request(load_principal)
+    from publisher.commands import register
+
+    register(app)
     return app
 
 
@@ -76,73 +82,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(metrics)
     app.register_blueprint(public)
-    from publisher.loudspeaker.views import loudspeaker
+    from publisher import extensions
 
-    app.register_blueprint(loudspeaker)
-    from publisher.feeds.views import feeds
-
-    app.register_blueprint(feeds)
+    extensions.init_app(app)
     from publisher.planning.calendar import calendar
 
     app.register_blueprint(calendar)
     from publisher.ui import init_ui
 
     init_ui(app)
-
-
-def _load_principal() -> None:
-    """Bearer token for machines, the server-side session for people."""
-    from publisher.auth.services import token_in_force
-    from publisher.auth.sessions import session_user
-    from publisher.errors import ApiError
-    from publisher.security import SAFE_METHODS, SESSION_ID_KEY
-
-    g.user = None
-    g.token = None
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            raise ApiError(
-                401,
-                "Authorization must be 'Bearer <token>'",
-                headers={"WWW-Authenticate": 'Bearer realm="publisher"'},
-            )
-        token = token_in_force(db.session, raw.strip())
-        if token is None:
-            raise ApiError(
-                401,
-                "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi "
-                "/ invalid, expired or revoked token",
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        if db.session.dirty:  # last use, written at most once a minute
-            db.session.commit()
-        if token.read_only and request.method not in SAFE_METHODS:
-            raise ApiError(
-                403,
-                "Mã truy cập này chỉ được đọc / this token is read-only",
-            )
-        g.user = token.user
-        g.token = token
-        return
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        # No cookie, no session to read: public feeds and scripts stay cacheable (no Vary).
-        return
-    raw_id = session.get(SESSION_ID_KEY)
-    if not isinstance(raw_id, str) or not raw_id:
-        return
-    user = session_user(db.session, raw_id)
-    if user is None:
-        # Ended (logout, new password, rotation) or expired: forget it in this browser too.
-        session.pop(SESSION_ID_KEY, None)
-        return
-    if db.session.dirty:
-        db.session.commit()
-    g.user = user
-    if request.path.startswith("/api/"):
-        # A browser session may call the API too, but a write must carry the
-        # session's CSRF token (X-CSRF-Token): the cookie alone proves nothing.
-        from publisher.security import check_csrf
-
-        check_csrf()

@@ -12,7 +12,12 @@ from publisher.db import db
 
 
 def register(app: Flask) -> None:
+    """Add every service command to the app's CLI."""
+    from publisher.account_commands import db_group, secrets_group, tokens_group, users_group
     from publisher.transfer.commands import export_command, import_command
+
+    for group in (db_group, users_group, tokens_group, secrets_group):
+        app.cli.add_command(group)
 
     for command in (seed, serve, worker, dispatch, export_command, import_command):
         app.cli.add_command(command)

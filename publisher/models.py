@@ -5,9 +5,9 @@ from content_library.models import Asset, Campaign, Commune, ContentItem, Conten
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
-from publisher.feeds.models import CampaignImage
 from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
 from publisher.planning.models import PlaybookRecord
+from publisher.rss.models import CampaignImage
 
 __all__ = [
     "ApiToken",

@@ -26,6 +26,7 @@ from channels.base import (
     MediaFile,
     NotSupported,
     Permanent,
+    Preview,
     RenderedPost,
     SettingsInvalid,
     Transient,
@@ -34,7 +35,7 @@ from channels.base import (
 )
 from channels.fanpage.errors import _ambiguous, _nothing_sent, _redact, classify_error
 from channels.fanpage.health import _health_from
-from channels.fanpage.message import _check_post, _upload, compose_message
+from channels.fanpage.message import MAX_MESSAGE_CHARS, _check_post, _upload, compose_message
 from channels.fanpage.usage import throttle_seconds
 
 log = logging.getLogger(__name__)
@@ -76,18 +77,24 @@ class FanpageAdapter(Adapter):
     default_quiet_hours: ClassVar[tuple[time, time] | None] = (time(22, 0), time(6, 0))
     settings_schema: ClassVar[dict[str, dict[str, Any]]] = {
         "page_id": {
+            "label": "ID Trang Facebook",
+            "help": "Số định danh của Trang, xem trong phần Giới thiệu của Trang.",
             "type": "string",
             "required": True,
             "secret": False,
             "description": "ID của Trang Facebook",
         },
         "access_token": {
+            "label": "Mã truy cập Trang (page access token)",
+            "help": "Mã truy cập Trang có quyền pages_manage_posts.",
             "type": "string",
             "required": True,
             "secret": True,
             "description": "Mã truy cập Trang (page access token) có quyền pages_manage_posts",
         },
         "app_secret": {
+            "label": "Khoá bí mật ứng dụng (app secret)",
+            "help": "Không bắt buộc; khi có, mỗi lời gọi kèm appsecret_proof.",
             "type": "string",
             "required": False,
             "secret": True,
@@ -124,6 +131,26 @@ class FanpageAdapter(Adapter):
         if not _PAGE_ID.fullmatch(cleaned["page_id"]):
             raise SettingsInvalid({"page_id": "must be the numeric Page ID"})
         return cleaned
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview:
+        """The Page post as Facebook shows it: the message, then the poster or the link card."""
+        message = compose_message(post)
+        image = post.media[0].url if post.media else None
+        warnings = ()
+        if len(message) > MAX_MESSAGE_CHARS:
+            warnings = (
+                f"Vượt giới hạn của Facebook ({MAX_MESSAGE_CHARS:,} ký tự).".replace(",", "."),
+            )
+        return Preview(
+            heading=post.title,
+            body=message,
+            style="social",
+            image_url=image,
+            link=None if image else post.link,
+            facts=(("Độ dài", f"{len(message)} ký tự"),),
+            warnings=warnings,
+        )
 
     def close(self) -> None:
         """Close the HTTP session if this adapter created it."""

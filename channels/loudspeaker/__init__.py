@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
 
-from channels.base import Adapter, DeliveryResult, Permanent, RenderedPost, SettingsInvalid
+from channels.base import (
+    Adapter,
+    DeliveryResult,
+    Permanent,
+    Preview,
+    RenderedPost,
+    SettingsInvalid,
+)
 from channels.loudspeaker.abbreviations import (
     default_abbreviations,
     load_abbreviations,
@@ -38,6 +45,7 @@ from channels.loudspeaker.bulletin import (
 from channels.loudspeaker.documents import render_docx, render_pdf, render_txt
 from channels.loudspeaker.numbers import number_to_words
 from channels.loudspeaker.outline import duration_text, vietnamese_date
+from channels.loudspeaker.reading import DEFAULT_RATE_PER_MINUTE as DEFAULT_READING_RATE
 from channels.loudspeaker.reading import count_syllables, reading_seconds, spell_out
 
 __all__ = [
@@ -87,12 +95,18 @@ class LoudspeakerAdapter(Adapter):
     default_slots = {"morning": time(6, 0), "evening": time(17, 30)}
     settings_schema = {
         "commune_codes": {
+            "label": "Xã/phường nhận bản tin",
+            "help": "Các xã, phường có đài truyền thanh nhận bản tin của kênh này.",
+            "widget": "communes",
             "type": "list",
             "required": True,
             "secret": False,
             "description": 'Mã xã/phường (5 chữ số) nhận bản tin, e.g. ["03385"]',
         },
         "slots": {
+            "label": "Giờ phát theo buổi",
+            "help": "Giờ phát buổi sáng và buổi chiều (HH:MM).",
+            "widget": "slots",
             "type": "object",
             "required": False,
             "secret": False,
@@ -103,6 +117,28 @@ class LoudspeakerAdapter(Adapter):
     idempotent = True
     can_withdraw = True
     can_lookup = True
+
+    @classmethod
+    def preview(cls, post: RenderedPost) -> Preview:
+        """The words the operator reads aloud, and how long they take.
+
+        ``post.extra`` carries ``reading_text`` (the editor's correction or the text spelled
+        out), and may carry ``reading_rate`` (syllables per minute) and ``reading_corrected``.
+        """
+        reading = str(post.extra.get("reading_text") or post.text)
+        rate = int(post.extra.get("reading_rate") or DEFAULT_READING_RATE)
+        how = (
+            "do biên tập viên hiệu chỉnh"
+            if post.extra.get("reading_corrected")
+            else "số, ngày giờ và chữ viết tắt đã được viết thành lời"
+        )
+        seconds = reading_seconds(reading, rate)
+        return Preview(
+            heading=post.title,
+            body=reading,
+            style="reading",
+            facts=(("Thời lượng đọc", f"khoảng {duration_text(seconds)}"), ("Bản đọc", how)),
+        )
 
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,8 @@ from publisher.api.framework import (
 from publisher.db import db
 from publisher.errors import ApiError, not_found
 from publisher.loudspeaker.review import keep_as_written, review_reading
-from publisher.public import is_public, media_path, media_response
+from publisher.media_paths import is_public, media_path
+from publisher.public import media_response
 
 
 def serialise_content(item: ContentItem) -> dict[str, Any]:

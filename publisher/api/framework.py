@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from publisher.auth.models import User
 from publisher.auth.services import can
 from publisher.errors import ApiError, ValidationFailed, forbidden, not_found
+from publisher.times import iso_z
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 T = TypeVar("T")
@@ -225,12 +226,7 @@ def parse_date(value: str | None, field_name: str) -> date | None:
     return parsed
 
 
-def iso(value: datetime | date | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return value.isoformat()
+iso = iso_z  # the API's name for it
 
 
 def query_int(name: str, default: int, minimum: int, maximum: int) -> int:

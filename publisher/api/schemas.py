@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from channels.registry import kinds
 from publisher.api.framework import schema
 from publisher.delivery.models import PUBLICATION_STATUSES
 
@@ -357,7 +358,39 @@ schema(
         "properties": {"file": {"type": "string", "format": "binary"}},
     },
 )
-CHANNEL_KIND = {"type": "string", "enum": ["fanpage", "rss", "loudspeaker", "webhook"]}
+# The registered kinds, as channels/registry.py lists them: a new kind needs no edit here.
+CHANNEL_KIND = {"type": "string", "enum": kinds()}
+schema(
+    "ChannelKind",
+    {
+        "type": "object",
+        "required": ["kind", "label", "short_label", "capabilities", "settings"],
+        "properties": {
+            "kind": CHANNEL_KIND,
+            "label": {"type": "string"},
+            "short_label": {"type": "string"},
+            "capabilities": {
+                "type": "object",
+                "additionalProperties": {"type": "boolean"},
+            },
+            "settings": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["type", "required", "secret", "label", "help"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "required": {"type": "boolean"},
+                        "secret": {"type": "boolean"},
+                        "label": {"type": "string"},
+                        "help": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+)
+schema("ChannelKindList", {"type": "array", "items": {"$ref": "#/components/schemas/ChannelKind"}})
 HEALTH = {
     "type": "object",
     "required": ["status", "reason", "until"],

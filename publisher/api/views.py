@@ -3,6 +3,7 @@
 from publisher.api import (  # noqa: F401
     broadcasts,
     campaigns,
+    channel_kinds,
     content,
     delivery,
     feed_sources,

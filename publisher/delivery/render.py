@@ -17,7 +17,7 @@ from content_library.models import Asset
 from content_library.sanitize import html_to_text
 from content_library.search import slugify
 from publisher.delivery.models import Publication
-from publisher.public import media_path
+from publisher.media_paths import media_path
 from publisher.tags import tag_uri
 
 

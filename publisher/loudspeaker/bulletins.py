@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, or_, select
@@ -32,6 +31,7 @@ from channels.loudspeaker import (
     Bulletin,
     BulletinItem,
     LanguageVariant,
+    LoudspeakerAdapter,
     StationTemplate,
     build_bulletin,
     default_template,
@@ -41,9 +41,10 @@ from content_library.db import utcnow
 from content_library.models import Commune, ContentVersion
 from content_library.sanitize import html_to_text
 from publisher.delivery.models import Channel, Publication
-from publisher.delivery.render import reading_text_for, words_for
+from publisher.delivery.render import words_for
+from publisher.loudspeaker.reading import reading_text_for
+from publisher.times import LOCAL_TZ as LOCAL
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 NOON = time(12)
 DEFAULT_RATE = 190
 
@@ -118,7 +119,9 @@ def commune_codes_of(channel: Channel) -> frozenset[str]:
 
 def loudspeaker_channels(session: Session) -> list[Channel]:
     return list(
-        session.scalars(select(Channel).where(Channel.kind == "loudspeaker").order_by(Channel.id))
+        session.scalars(
+            select(Channel).where(Channel.kind == LoudspeakerAdapter.kind).order_by(Channel.id)
+        )
     )
 
 
@@ -169,7 +172,9 @@ def releases_for_day(
         return []
     on_channels = (
         # A subquery rather than thousands of ids when every channel is wanted.
-        Publication.channel_id.in_(select(Channel.id).where(Channel.kind == "loudspeaker"))
+        Publication.channel_id.in_(
+            select(Channel.id).where(Channel.kind == LoudspeakerAdapter.kind)
+        )
         if everywhere
         else Publication.channel_id.in_(list(by_id))
     )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from channels.loudspeaker import load_abbreviations, spell_out
 from channels.loudspeaker.lints import Finding, lint_reading
+
+if TYPE_CHECKING:
+    from publisher.delivery.models import Publication
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -31,3 +35,11 @@ def spell_out_text(text: str) -> str:
 def reading_findings(reading: str, source: str | None) -> tuple[Finding, ...]:
     """What a listener would hear wrong in ``reading`` (see channels.loudspeaker.lints)."""
     return tuple(lint_reading(reading, source, abbreviations()))
+
+
+def reading_text_for(pub: Publication, text: str) -> str:
+    """The editor's correction wins (unless the words were planned from a template);
+    otherwise ``text`` spelled out for reading aloud."""
+    if pub.version.reading_text and not (pub.render_context or {}).get("body_html"):
+        return pub.version.reading_text
+    return spell_out_text(text)

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from content_library.models import Campaign, ContentItem, Drive
 from content_library.sanitize import html_to_text
-from publisher.api.framework import iso
 from publisher.db import db
 from publisher.delivery.models import PENDING_STATUSES, Publication
 from publisher.delivery.render import words_for
@@ -43,6 +42,7 @@ from publisher.planning.vietnamese_dates import (
     to_local,
 )
 from publisher.tags import tag_authority
+from publisher.times import iso_z as iso
 
 calendar = Blueprint("calendar", __name__)
 

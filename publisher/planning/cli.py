@@ -24,8 +24,8 @@ def drives_import(path: Path) -> None:
     Nothing is written when any row is wrong; every problem is listed with its line.
     Drives that move or are cancelled take their planned publications along.
     """
-    from publisher.cli import progress
     from publisher.planning.drives_csv import import_drives_csv, read_rows
+    from publisher.progress import progress
 
     rows, _ = read_rows(path)
     with progress("drives", max(len(rows), 1)) as bar:

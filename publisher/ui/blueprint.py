@@ -17,6 +17,8 @@ from publisher.auth.models import User
 from publisher.auth.services import can
 from publisher.security import check_csrf
 
+M = TypeVar("M")
+
 STATIC = Path(__file__).resolve().parent / "static"
 PER_PAGE = 25
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,6 +86,16 @@ def require(permission: str | None = None) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def load_or_404(model: type[M], ident: Any) -> M:
+    """The row with this primary key, or the UI's 404 page (the API's is ``get_or_404``)."""
+    from publisher.db import db
+
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
 
 
 def may(permission: str) -> bool:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from channels.loudspeaker import duration_text
+from channels.registry import kinds
+from channels.registry import label as kind_label
 from content_library.sanitize import sanitize_html
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+from publisher.times import LOCAL_TZ, WEEKDAYS_SHORT, weekday_heading
 
 PUBLICATION_STATUS = {
     "scheduled": ("Đã lên lịch", "info"),
@@ -53,12 +55,22 @@ STATUS_TABLES = {
     "feed": FEED_STATUS,
 }
 CONTENT_KINDS = {"article": "Bài viết", "poster": "Áp phích", "script": "Bản tin loa"}
-CHANNEL_KINDS = {
-    "fanpage": "Trang Facebook",
-    "rss": "RSS cổng thông tin",
-    "loudspeaker": "Loa truyền thanh xã",
-    "webhook": "Webhook đối tác",
-}
+
+
+class _KindLabels(Mapping[str, str]):
+    """Each channel kind's Vietnamese name, asked of its adapter when a page needs it."""
+
+    def __getitem__(self, kind: str) -> str:
+        return kind_label(kind)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(kinds())
+
+    def __len__(self) -> int:
+        return len(kinds())
+
+
+CHANNEL_KINDS: Mapping[str, str] = _KindLabels()
 ROLES = {
     "admin": "Quản trị",
     "approver": "Lãnh đạo duyệt",
@@ -67,8 +79,6 @@ ROLES = {
 }
 PRIORITIES = {"normal": "Thông thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
 SLOTS = {"morning": "Buổi sáng", "evening": "Buổi chiều"}
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-WEEKDAYS_SHORT = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 ATTEMPT_OUTCOMES = {
     "published": "Đã đăng",
     "reconciled_found": "Đối soát: đã có trên kênh",
@@ -85,7 +95,7 @@ ATTEMPT_OUTCOMES = {
 
 
 def to_local(moment: datetime) -> datetime:
-    return moment.astimezone(LOCAL)
+    return moment.astimezone(LOCAL_TZ)
 
 
 def local_datetime(moment: datetime | None) -> str:
@@ -126,9 +136,12 @@ def about_duration(seconds: int | None) -> str:
 
 
 def weekday_name(day: date | datetime) -> str:
-    if isinstance(day, datetime):
-        day = to_local(day).date()
-    return WEEKDAYS[day.weekday()]
+    return weekday_heading(day)
+
+
+def link_host(url: str | None) -> str:
+    """``example.org`` from a link, as a link card names the site."""
+    return urlsplit(url).netloc if url else ""
 
 
 def filesize(count: int | None) -> str:
@@ -180,6 +193,7 @@ FILTERS = {
     "about_duration": about_duration,
     "weekday_name": weekday_name,
     "filesize": filesize,
+    "link_host": link_host,
 }
 LABELS = {
     "CONTENT_KINDS": CONTENT_KINDS,

@@ -9,7 +9,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from content_library.sanitize import nfc
-from publisher.ui.formatting import LOCAL
+from publisher.times import LOCAL_TZ
 
 
 class FormErrors(dict[str, str]):
@@ -120,7 +120,7 @@ def parse_local_datetime(raw: str) -> datetime | None:
     except ValueError:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL)
+        value = value.replace(tzinfo=LOCAL_TZ)
     return value.astimezone(UTC)
 
 

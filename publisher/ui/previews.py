@@ -1,43 +1,32 @@
-"""What a content version will look like on each channel, from the channels' own rules."""
+"""What a content version will look like on each kind of channel, asked of the adapters.
+
+Each registered adapter gives its :class:`channels.base.Preview` of the post the version
+would become; what a kind adds from the database (the loudspeaker's reading text) comes from
+its extension, exactly as at delivery.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 from flask import current_app, url_for
 
-from channels.base import MediaFile, RenderedPost
-from channels.fanpage import MAX_MESSAGE_CHARS, compose_message
+from channels.base import MediaFile, Preview, RenderedPost
 from channels.loudspeaker import reading_seconds
+from channels.registry import adapters
 from content_library.models import ContentItem, ContentVersion
 from content_library.sanitize import html_to_text
+from publisher.db import db
 from publisher.delivery.render import article_path
-from publisher.loudspeaker.reading import abbreviations, spell_out_text
+from publisher.extensions import extension_for
 
 
 @dataclass(frozen=True)
-class FanpagePreview:
-    message: str
-    link: str | None
-    link_host: str
-    image_url: str | None
-    characters: int
-    too_long: bool
-
-
-@dataclass(frozen=True)
-class RssPreview:
-    title: str
-    summary: str
-    link: str | None
-
-
-@dataclass(frozen=True)
-class ReadingPreview:
-    text: str
-    seconds: int
-    corrected: bool
+class KindPreview:
+    kind: str
+    label: str
+    preview: Preview
 
 
 @dataclass(frozen=True)
@@ -50,35 +39,31 @@ class VariantPreview:
 
 @dataclass(frozen=True)
 class ChannelPreviews:
-    fanpage: FanpagePreview
-    rss: RssPreview
-    reading: ReadingPreview
+    kinds: tuple[KindPreview, ...]
     variants: tuple[VariantPreview, ...]
 
 
-def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
-    """The Fanpage post, the RSS item and the loudspeaker reading of ``version``."""
+def _post(item: ContentItem, version: ContentVersion) -> RenderedPost:
     settings = current_app.config["SETTINGS"]
     text = html_to_text(version.body_html)
     link = None
     if item.kind in ("article", "poster"):
         link = settings.PUBLIC_BASE_URL + article_path(item.id, version.title)
     media: tuple[MediaFile, ...] = ()
-    image_url = None
     if version.asset is not None:
         asset = version.asset
+        # A draft's poster is not public yet: the preview shows it to the signed-in editor.
         media = (
             MediaFile(
                 filename=asset.filename,
                 mime=asset.mime,
                 data=b"",
+                url=url_for("api.content_asset_thumbnail", id=asset.id),
                 width=asset.width,
                 height=asset.height,
             ),
         )
-        # A draft's poster is not public yet: the preview shows it to the signed-in editor.
-        image_url = url_for("api.content_asset_thumbnail", id=asset.id)
-    post = RenderedPost(
+    return RenderedPost(
         publication_id=0,
         idempotency_key="preview",
         title=version.title,
@@ -88,26 +73,23 @@ def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
         link=link,
         media=media,
         language=version.language,
+        tags=tuple(version.tags or ()),
     )
-    message = compose_message(post)
-    fanpage = FanpagePreview(
-        message=message,
-        link=link if not media else None,
-        link_host=urlsplit(link).netloc if link else "",
-        image_url=image_url,
-        characters=len(message),
-        too_long=len(message) > MAX_MESSAGE_CHARS,
-    )
-    rss = RssPreview(title=version.title, summary=version.summary or text[:300], link=link)
-    rate = settings.READING_RATE
-    # As bulletins read it (publisher.delivery.render.reading_text_for): the body, spelled
-    # out, unless the editor corrected the reading version; the title is the item's heading.
-    reading_text = version.reading_text or spell_out_text(text)
-    reading = ReadingPreview(
-        text=reading_text,
-        seconds=reading_seconds(reading_text, rate, abbreviations()),
-        corrected=bool(version.reading_text),
-    )
+
+
+def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
+    """Every registered kind's preview of ``version`` (kinds with nothing to show left out)."""
+    post = _post(item, version)
+    # What a publication of this version, not planned from a template, would carry.
+    unplanned = SimpleNamespace(version=version, render_context=None)
+    shown = []
+    for cls in adapters():
+        extension = extension_for(cls.kind)
+        extra = extension.post_extra(db.session, unplanned, post.text)  # type: ignore[arg-type]
+        preview = cls.preview(replace(post, extra=extra))
+        if preview is not None:
+            shown.append(KindPreview(cls.kind, cls.label, preview))
+    rate = current_app.config["SETTINGS"].READING_RATE
     variants = tuple(
         VariantPreview(
             code=code,
@@ -118,4 +100,4 @@ def previews(item: ContentItem, version: ContentVersion) -> ChannelPreviews:
         for code, entry in sorted((version.variants or {}).items())
         if isinstance(entry, dict)
     )
-    return ChannelPreviews(fanpage=fanpage, rss=rss, reading=reading, variants=variants)
+    return ChannelPreviews(kinds=tuple(shown), variants=variants)

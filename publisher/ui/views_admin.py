@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -18,7 +18,7 @@ from publisher.auth.services import (
     set_role,
 )
 from publisher.db import db
-from publisher.ui.blueprint import current_user, require, ui
+from publisher.ui.blueprint import current_user, load_or_404, require, ui
 from publisher.ui.formatting import ROLES as ROLE_LABELS
 from publisher.ui.forms import Form
 from publisher.ui.ratelimit import forget_username
@@ -42,10 +42,7 @@ def _auth_message(exc: AuthError) -> str:
 
 
 def load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return load_or_404(User, user_id)
 
 
 def _communes() -> list[tuple[str, str]]:
@@ -232,9 +229,7 @@ def token_create() -> tuple[str, int] | Response:
 @ui.post("/admin/tokens/<int:token_id>/revoke")
 @require("users:admin")
 def token_revoke(token_id: int) -> Response:
-    token = db.session.get(ApiToken, token_id)
-    if token is None:
-        abort(404)
+    token = load_or_404(ApiToken, token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()

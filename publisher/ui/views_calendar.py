@@ -14,23 +14,10 @@ from content_library.models import Campaign, ContentItem, Drive
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.routing import plannable_day, row_id
+from publisher.times import LOCAL_TZ, MONTHS_VI
 from publisher.ui.blueprint import require, ui
-from publisher.ui.formatting import LOCAL, to_local
+from publisher.ui.formatting import to_local
 
-MONTHS = (
-    "tháng 1",
-    "tháng 2",
-    "tháng 3",
-    "tháng 4",
-    "tháng 5",
-    "tháng 6",
-    "tháng 7",
-    "tháng 8",
-    "tháng 9",
-    "tháng 10",
-    "tháng 11",
-    "tháng 12",
-)
 MAX_PER_DAY_IN_MONTH = 4
 
 
@@ -77,13 +64,13 @@ def _bounds(view: str, anchor: date) -> tuple[date, date, date, date]:
 
 
 def _at_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL)
+    return datetime.combine(day, time(0), LOCAL_TZ)
 
 
 @ui.get("/calendar")
 @require("publications:read")
 def calendar() -> str:
-    today = utcnow().astimezone(LOCAL).date()
+    today = utcnow().astimezone(LOCAL_TZ).date()
     view = "week" if request.args.get("view") == "week" else "month"
     anchor = _parse_day(request.args.get("date"), today)
     first, last, previous, following = _bounds(view, anchor)
@@ -124,7 +111,7 @@ def calendar() -> str:
     if view == "week":
         title = f"Tuần {first:%d/%m} – {last:%d/%m/%Y}"
     else:
-        title = f"{MONTHS[anchor.month - 1].capitalize()} năm {anchor.year}"
+        title = f"{MONTHS_VI[anchor.month - 1].capitalize()} năm {anchor.year}"
     filters = {
         k: v
         for k, v in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -14,24 +14,19 @@ from content_library.sanitize import plain_text
 from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.models import Publication
-from publisher.ui.blueprint import Page, may, page_number, require, ui
-from publisher.ui.formatting import DRIVE_STATUS, LOCAL, input_datetime
+from publisher.times import LOCAL_TZ
+from publisher.ui.blueprint import Page, load_or_404, may, page_number, require, ui
+from publisher.ui.formatting import DRIVE_STATUS, input_datetime
 from publisher.ui.forms import Form
 from publisher.ui.views_drive_changes import pending_rows, proposed_values, save_drive_edit
 
 
 def load_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
+    return load_or_404(Campaign, campaign_id)
 
 
 def load_drive(drive_id: int) -> Drive:
-    drive = db.session.get(Drive, drive_id)
-    if drive is None:
-        abort(404)
-    return drive
+    return load_or_404(Drive, drive_id)
 
 
 @ui.get("/campaigns")
@@ -43,7 +38,9 @@ def campaigns() -> str:
         .group_by(Campaign.id)
         .order_by(Campaign.starts_on, Campaign.id)
     ).all()
-    return render_template("ui/campaigns.html", rows=rows, today=utcnow().astimezone(LOCAL).date())
+    return render_template(
+        "ui/campaigns.html", rows=rows, today=utcnow().astimezone(LOCAL_TZ).date()
+    )
 
 
 @ui.get("/campaigns/<int:campaign_id>")

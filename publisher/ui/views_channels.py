@@ -9,7 +9,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from channels.registry import adapter_class, kinds
-from content_library.models import Commune
 from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.channels import (
@@ -21,31 +20,21 @@ from publisher.delivery.channels import (
 )
 from publisher.delivery.crypto import decrypt_secrets
 from publisher.delivery.models import Channel
+from publisher.extensions import extension_for
 from publisher.planning.errors import RulesInvalid
 from publisher.planning.rules import rules_from_dict
-from publisher.ui.blueprint import require, ui
+from publisher.ui.blueprint import load_or_404, require, ui
 from publisher.ui.formatting import CHANNEL_KINDS, SLOTS
 from publisher.ui.forms import Form, parse_hhmm
 
-SETTING_LABELS = {
-    "page_id": "ID Trang Facebook",
-    "access_token": "Mã truy cập Trang (page access token)",
-    "app_secret": "Khoá bí mật ứng dụng (app secret)",
-    "title": "Tên nguồn tin RSS",
-    "description": "Mô tả nguồn tin",
-    "items_limit": "Số tin tối đa trong nguồn",
-    "commune_codes": "Xã/phường nhận bản tin",
-    "slots": "Giờ phát theo buổi",
-    "url": "Địa chỉ nhận (URL)",
-    "secret": "Khoá ký HMAC",
-}
+
+def _label(kind: str, name: str) -> str:
+    """A setting's Vietnamese label, as the kind's adapter declares it."""
+    return adapter_class(kind).settings_schema.get(name, {}).get("label", name)
 
 
 def load_channel(channel_id: int) -> Channel:
-    channel = db.session.get(Channel, channel_id)
-    if channel is None:
-        abort(404)
-    return channel
+    return load_or_404(Channel, channel_id)
 
 
 def _secret_key() -> str:
@@ -71,13 +60,6 @@ def channel_detail(channel_id: int) -> str:
     except RuntimeError:
         secrets_set = []
     rules = rules_from_dict(channel.kind, channel.rules, (channel.settings or {}).get("slots"))
-    communes = {}
-    if channel.kind == "loudspeaker":
-        codes = (channel.settings or {}).get("commune_codes", [])
-        communes = {
-            c.code: c.full_name
-            for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))
-        }
     return render_template(
         "ui/channel_detail.html",
         channel=channel,
@@ -86,8 +68,7 @@ def channel_detail(channel_id: int) -> str:
         secrets_set=secrets_set,
         rules=rules,
         schema=adapter_class(channel.kind).settings_schema,
-        labels=SETTING_LABELS,
-        communes=communes,
+        **extension_for(channel.kind).channel_context(db.session, channel),
     )
 
 
@@ -109,10 +90,6 @@ def channel_check(channel_id: int) -> Response:
     return redirect(url_for("ui.channel_detail", channel_id=channel.id))
 
 
-def _communes() -> list[Commune]:
-    return list(db.session.scalars(select(Commune).order_by(Commune.kind.desc(), Commune.name)))
-
-
 def _render_form(
     kind: str,
     channel: Channel | None,
@@ -127,9 +104,8 @@ def _render_form(
         values=values,
         errors=errors,
         schema=adapter_class(kind).settings_schema,
-        labels=SETTING_LABELS,
-        communes=_communes() if kind == "loudspeaker" else [],
         slot_names=SLOTS,
+        **extension_for(kind).channel_context(db.session, channel),
     )
     return page, status
 
@@ -156,9 +132,11 @@ def _read_settings(kind: str, form: Form, channel: Channel | None) -> dict[str, 
     for name, spec in adapter_class(kind).settings_schema.items():
         field = f"s_{name}"
         kind_of = spec.get("type", "string")
-        if name == "commune_codes":
+        label = spec.get("label", name)
+        widget = spec.get("widget")
+        if widget == "communes":
             out[name] = [c for c in form.data.getlist(field) if c] or None
-        elif name == "slots":
+        elif widget == "slots":
             slots = {}
             for slot in SLOTS:
                 raw = form.data.get(f"{field}_{slot}", "")
@@ -173,14 +151,12 @@ def _read_settings(kind: str, form: Form, channel: Channel | None) -> dict[str, 
                 field,
                 minimum=spec.get("minimum"),
                 maximum=spec.get("maximum"),
-                label=SETTING_LABELS.get(name, name),
+                label=label,
             )
         elif kind_of == "list":
             out[name] = form.tags(field) or None
         else:
-            value = form.text(
-                field, max_length=spec.get("max_length", 2000), label=SETTING_LABELS.get(name, name)
-            )
+            value = form.text(field, max_length=spec.get("max_length", 2000), label=label)
             if spec.get("secret") and not value:
                 if channel is None and spec.get("required"):
                     form.errors[field] = "Bắt buộc khi tạo kênh."
@@ -209,11 +185,11 @@ def _read_rules(kind: str, form: Form, settings: dict[str, Any]) -> dict[str, An
     return rules
 
 
-def _settings_errors(exc: ChannelInvalid) -> dict[str, str]:
+def _settings_errors(kind: str, exc: ChannelInvalid) -> dict[str, str]:
     errors = {}
     for key, message in exc.errors.items():
         name = key.removeprefix("settings.")
-        label = SETTING_LABELS.get(name, name)
+        label = _label(kind, name)
         field = f"s_{name}" if key.startswith("settings.") else name
         # Messages written "tiếng Việt / English" show their Vietnamese half here.
         errors[field] = (
@@ -272,7 +248,7 @@ def channel_create() -> tuple[str, int] | Response:
             )
         except ChannelInvalid as exc:
             db.session.rollback()
-            form.errors.update(_settings_errors(exc))
+            form.errors.update(_settings_errors(kind, exc))
         else:
             db.session.commit()
             flash(f"Đã tạo kênh “{channel.name}”.", "success")
@@ -310,7 +286,7 @@ def channel_update(channel_id: int) -> tuple[str, int] | Response:
             )
         except ChannelInvalid as exc:
             db.session.rollback()
-            form.errors.update(_settings_errors(exc))
+            form.errors.update(_settings_errors(channel.kind, exc))
         else:
             db.session.commit()
             flash("Đã lưu cấu hình kênh.", "success")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -26,7 +26,7 @@ from publisher.auth.models import User
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.loudspeaker.review import review_reading
-from publisher.ui.blueprint import Page, current_user, page_number, require, ui
+from publisher.ui.blueprint import Page, current_user, load_or_404, page_number, require, ui
 from publisher.ui.formatting import CHANNEL_KINDS, CONTENT_STATUS, input_datetime, vietnamese_part
 from publisher.ui.formatting import CONTENT_KINDS as KIND_LABELS
 from publisher.ui.forms import Form
@@ -34,10 +34,7 @@ from publisher.ui.previews import previews
 
 
 def load_item(content_id: int) -> ContentItem:
-    item = db.session.get(ContentItem, content_id)
-    if item is None:
-        abort(404)
-    return item
+    return load_or_404(ContentItem, content_id)
 
 
 def campaign_options() -> list[tuple[int, str]]:

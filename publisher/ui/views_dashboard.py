@@ -14,9 +14,9 @@ from content_library.models import ContentItem, Drive
 from publisher.db import db
 from publisher.delivery.channels import health
 from publisher.delivery.models import PENDING_STATUSES, Channel, Publication
+from publisher.loudspeaker.airings import airings
+from publisher.times import LOCAL_TZ
 from publisher.ui.blueprint import current_user, operator_home, require, ui
-from publisher.ui.broadcasts import airings
-from publisher.ui.formatting import LOCAL
 
 TOKEN_WARNING = timedelta(days=14)
 ATTENTION_STATUSES = ("failed", "unconfirmed", "expired")
@@ -30,7 +30,7 @@ def dashboard() -> str | Response:
     if user.role == "operator":
         return redirect(operator_home(user))
     now = utcnow()
-    today = now.astimezone(LOCAL).date()
+    today = now.astimezone(LOCAL_TZ).date()
     week_end = now + timedelta(days=7)
     upcoming = list(
         db.session.scalars(
@@ -97,7 +97,7 @@ def dashboard() -> str | Response:
 
 
 def _greeting(now: datetime) -> str:
-    hour = now.astimezone(LOCAL).hour
+    hour = now.astimezone(LOCAL_TZ).hour
     if hour < 11:
         return "Chào buổi sáng"
     if hour < 14:

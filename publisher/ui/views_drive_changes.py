@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from content_library.models import Campaign, Commune, Drive
@@ -22,7 +22,7 @@ from publisher.planning.drive_changes import (
     requesters,
 )
 from publisher.planning.sources import PlanRefused
-from publisher.ui.blueprint import current_user, may, require, ui
+from publisher.ui.blueprint import current_user, load_or_404, may, require, ui
 from publisher.ui.formatting import input_datetime, local_datetime, vietnamese_part
 
 LABELS = {
@@ -100,10 +100,7 @@ def save_drive_edit(drive: Drive, fields: dict[str, Any], values: dict[str, Any]
 
 
 def _load(drive_id: int) -> Drive:
-    drive = db.session.get(Drive, drive_id)
-    if drive is None:
-        abort(404)
-    return drive
+    return load_or_404(Drive, drive_id)
 
 
 @ui.post("/drives/<int:drive_id>/approve-change")

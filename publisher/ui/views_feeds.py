@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -14,7 +14,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign
 from publisher.db import db
 from publisher.feedimport.models import FeedSource
-from publisher.ui.blueprint import current_user, require, ui
+from publisher.ui.blueprint import current_user, load_or_404, require, ui
 from publisher.ui.forms import Form
 from publisher.ui.views_content import campaign_options
 
@@ -22,10 +22,7 @@ MIN_INTERVAL, MAX_INTERVAL = 5, 7 * 24 * 60
 
 
 def load_source(source_id: int) -> FeedSource:
-    source = db.session.get(FeedSource, source_id)
-    if source is None:
-        abort(404)
-    return source
+    return load_or_404(FeedSource, source_id)
 
 
 @ui.get("/feed-sources")

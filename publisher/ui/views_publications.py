@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -15,7 +15,7 @@ from content_library.services import latest
 from publisher.db import db
 from publisher.delivery.models import PRIORITIES, PUBLICATION_STATUSES, Channel, Publication
 from publisher.delivery.publications import PublicationError, cancel, retry, schedule
-from publisher.ui.blueprint import Page, current_user, page_number, require, ui
+from publisher.ui.blueprint import Page, current_user, load_or_404, page_number, require, ui
 from publisher.ui.formatting import (
     CHANNEL_KINDS,
     PUBLICATION_STATUS,
@@ -34,10 +34,7 @@ FIELD_LABELS = {
 
 
 def load_publication(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id)
-    if pub is None:
-        abort(404)
-    return pub
+    return load_or_404(Publication, pub_id)
 
 
 def _channel_options() -> list[tuple[int, str]]:

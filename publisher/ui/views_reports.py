@@ -12,10 +12,10 @@ from content_library.db import utcnow
 from content_library.models import Campaign, Drive
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
+from publisher.loudspeaker.airings import airings
+from publisher.times import LOCAL_TZ
 from publisher.ui.blueprint import require, ui
-from publisher.ui.broadcasts import airings
 from publisher.ui.charts import columns, progress_rows
-from publisher.ui.formatting import LOCAL
 
 WEEK_CHOICES = (4, 8, 12, 26)
 DAY_CHOICES = (7, 30, 90)
@@ -32,14 +32,14 @@ def deliveries_per_week(weeks: int, today: date) -> tuple[list[str], list[tuple[
     """Published deliveries counted per channel and local week (Monday first)."""
     this_monday = today - timedelta(days=today.weekday())
     mondays = [this_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
-    start = datetime.combine(mondays[0], time(0), LOCAL)
+    start = datetime.combine(mondays[0], time(0), LOCAL_TZ)
     counts: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
     for channel_id, published_at in db.session.execute(
         select(Publication.channel_id, Publication.published_at).where(
             Publication.published_at.is_not(None), Publication.published_at >= start
         )
     ):
-        day = published_at.astimezone(LOCAL).date()
+        day = published_at.astimezone(LOCAL_TZ).date()
         index = (day - mondays[0]).days // 7
         if 0 <= index < weeks:
             counts[channel_id][index] += 1
@@ -54,7 +54,7 @@ def deliveries_per_week(weeks: int, today: date) -> tuple[list[str], list[tuple[
 @ui.get("/reports")
 @require("publications:read")
 def reports() -> str:
-    today = utcnow().astimezone(LOCAL).date()
+    today = utcnow().astimezone(LOCAL_TZ).date()
     weeks = _choice("weeks", WEEK_CHOICES, 8)
     days = _choice("days", DAY_CHOICES, 30)
     campaign_id = request.args.get("campaign_id", "")
@@ -87,7 +87,7 @@ def reports() -> str:
     drives = list(reversed(list(db.session.scalars(drive_stmt))))
     drive_chart = (
         columns(
-            [f"{d.starts_at.astimezone(LOCAL):%d/%m}" for d in drives],
+            [f"{d.starts_at.astimezone(LOCAL_TZ):%d/%m}" for d in drives],
             [
                 ("Chỉ tiêu", [d.target_units or 0 for d in drives]),
                 ("Kết quả", [d.result_units or 0 for d in drives]),

@@ -63,7 +63,9 @@ def test_write_approve_schedule_deliver(live, browser_context, receiver, tmp_pat
     expect(card).to_contain_text(TITLE)
     expect(card.locator("img")).to_be_visible()
     expect(editor.locator(".rss-item")).to_contain_text(SUMMARY)
-    expect(editor.locator(".reading-duration")).to_contain_text(re.compile(r"khoảng \d"))
+    expect(editor.locator(".preview--reading .preview__fact").first).to_contain_text(
+        re.compile(r"Thời lượng đọc: khoảng \d")
+    )
     expect(editor.locator(".reading-text")).to_contain_text("mười hai tháng một")
     content_url = editor.url
     screenshot(editor, "03-editor-draft-previews")
@@ -106,7 +108,7 @@ def test_write_approve_schedule_deliver(live, browser_context, receiver, tmp_pat
     editor.goto(content_url)
     expect(editor.locator(".meta .badge").first).to_have_text("Đã duyệt")
     editor.get_by_label("Kênh", exact=True).select_option(
-        label="Cổng thông tin đối tác — Webhook đối tác"
+        label="Cổng thông tin đối tác — Webhook (JSON có chữ ký)"
     )
     editor.get_by_label("Thời điểm đăng").fill(local_input(just_now()))
     editor.get_by_role("button", name="Lên lịch").click()

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from content_library.services import create_content, edit_content
 from publisher.auth.services import create_user
-from publisher.public import media_path
+from publisher.media_paths import media_path
 from tests.integration.feeds_support import (
     BASE,
     article,

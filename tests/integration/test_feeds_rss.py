@@ -11,7 +11,7 @@ from content_library.services import approve, edit_content, submit
 from publisher.auth.services import create_user
 from publisher.delivery.channels import update_channel
 from publisher.delivery.models import Publication
-from publisher.public import media_path
+from publisher.media_paths import media_path
 from tests.factories import webhook_channel
 from tests.integration.feeds_support import (
     BASE,

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from content_library.models import Asset, Campaign, ContentItem
 from publisher.delivery.models import Publication
-from publisher.feeds.article import VISIBLE_STATUSES
-from publisher.feeds.models import CampaignImage
-from publisher.public import media_path
+from publisher.media_paths import media_path
+from publisher.rss.article import VISIBLE_STATUSES
+from publisher.rss.models import CampaignImage
 from tests.integration.feeds_support import (
     BASE,
     article,

@@ -13,7 +13,7 @@ import io
 from PIL import Image
 
 from content_library.models import Asset, ContentItem
-from publisher.public import media_path
+from publisher.media_paths import media_path
 from tests.integration.test_assets_api import upload
 
 BASE = "http://publisher.test"

@@ -48,7 +48,7 @@ def test_write_with_poster_then_preview(app):
     page = editor.get(response.headers["Location"]).get_data(as_text=True)
     nfc_title = unicodedata.normalize("NFC", title)
     assert f"<h1>{nfc_title}</h1>" in page  # stored and shown in NFC
-    assert "Bản nháp" in page and "Trang Facebook" in page and "Mục RSS cổng thông tin" in page
+    assert "Bản nháp" in page and "Trang Facebook" in page and "RSS cho cổng thông tin" in page
     assert re.search(r"Thời lượng đọc: <strong>khoảng (\d+ phút )?\d+ giây</strong>", page)
     assert "mười bốn tháng sáu" in page  # the reading version spells the date out
     # The poster on the Fanpage card: a draft's, so from the signed-in route, not /media.

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Engine, create_engine, event
 
-from publisher.feeds.items import FeedState, feed_state_from_row, state_statement
+from publisher.rss.items import FeedState, feed_state_from_row, state_statement
 
 _LOCK = threading.Lock()
 

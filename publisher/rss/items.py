@@ -2,7 +2,7 @@
 
 Every request runs :func:`feed_state` (one small aggregate query); only when its
 ``version`` is new does :func:`feed_items` load the publications, which the view then
-renders once and keeps (see :mod:`publisher.feeds.cache`).
+renders once and keeps (see :mod:`publisher.rss.cache`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from content_library.models import Asset, Campaign, ContentItem, ContentVersion
 from content_library.sanitize import html_to_text, sanitize_html
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.render import article_path, rss_guid, words_for
-from publisher.public import media_path_for
+from publisher.media_paths import media_path_for
 
 # "cancelled" is in the probe so that a withdrawal (published → cancelled) moves the version.
 PROBED_STATUSES = ("published", "cancelled")

@@ -25,16 +25,16 @@ from publisher.db import db
 from publisher.delivery.models import Channel
 from publisher.delivery.render import article_path
 from publisher.errors import ApiError
-from publisher.feeds.article import load_article
-from publisher.feeds.cache import FeedCache, RenderedFeed
-from publisher.feeds.items import (
+from publisher.rss.article import load_article
+from publisher.rss.cache import FeedCache, RenderedFeed
+from publisher.rss.items import (
     feed_channel,
     feed_items,
     feed_state,
     items_limit,
 )
-from publisher.feeds.probe import probe_for
-from publisher.feeds.share_images import ShareImage, share_image, stored_image
+from publisher.rss.probe import probe_for
+from publisher.rss.share_images import ShareImage, share_image, stored_image
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 # Portals poll; a minute of shared caching takes load off without hiding a withdrawal long.
@@ -57,10 +57,7 @@ feeds = Blueprint(
 
 @feeds.record_once
 def _install(state: BlueprintSetupState) -> None:
-    from publisher.feedimport.jobs import feed_imports
-
     state.app.extensions["feed_cache"] = FeedCache()
-    state.app.extensions.setdefault("dispatch_hooks", []).append(feed_imports)
 
 
 def _feed_not_found(slug: str) -> ApiError:

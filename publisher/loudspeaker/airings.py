@@ -8,10 +8,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from channels.loudspeaker import LoudspeakerAdapter
 from content_library.models import Commune
 from publisher.delivery.models import Channel, Publication
 from publisher.loudspeaker.models import BroadcastConfirmation
-from publisher.ui.formatting import LOCAL
+from publisher.times import LOCAL_TZ
 
 
 @dataclass
@@ -30,8 +31,8 @@ class CommuneAirings:
 
 
 def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time(0), LOCAL)
-    end = datetime.combine(last + timedelta(days=1), time(0), LOCAL)
+    start = datetime.combine(first, time(0), LOCAL_TZ)
+    end = datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ)
     return start, end
 
 
@@ -46,7 +47,7 @@ def airings(session: Session, first: date, last: date) -> list[CommuneAirings]:
         select(Publication.id, Publication.scheduled_at, Channel.settings)
         .join(Channel, Channel.id == Publication.channel_id)
         .where(
-            Channel.kind == "loudspeaker",
+            Channel.kind == LoudspeakerAdapter.kind,
             Publication.status == "published",
             Publication.scheduled_at >= start,
             Publication.scheduled_at < end,
@@ -64,7 +65,7 @@ def airings(session: Session, first: date, last: date) -> list[CommuneAirings]:
     per_commune: dict[str, CommuneAirings] = {}
     names = dict(session.execute(select(Commune.code, Commune.kind + " " + Commune.name)).all())
     for pub_id, scheduled_at, settings in rows:
-        air_day = scheduled_at.astimezone(LOCAL).date()
+        air_day = scheduled_at.astimezone(LOCAL_TZ).date()
         for code in (settings or {}).get("commune_codes", []):
             entry = per_commune.setdefault(code, CommuneAirings(code, names.get(code, code)))
             entry.due += 1

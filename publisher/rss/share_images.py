@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content_library.models import Campaign
-from publisher.feeds.models import CampaignImage
 from publisher.posters import PROVINCE, SHARE_DRAWING_VERSION, SHARE_SIZE, draw_share_image
+from publisher.rss.models import CampaignImage
 
 # What the service's own image says, for articles outside any campaign.
 SITE_TITLE = "Hiến máu tình nguyện"

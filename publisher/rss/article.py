@@ -21,15 +21,15 @@ from content_library.sanitize import sanitize_html
 from content_library.search import slugify
 from publisher.delivery.models import Publication
 from publisher.delivery.render import words_for
-from publisher.feeds.items import is_templated, plain_summary
-from publisher.planning.vietnamese_dates import (
+from publisher.media_paths import media_path_for
+from publisher.rss.items import is_templated, plain_summary
+from publisher.times import (
     format_date_vi,
     format_datetime_vi,
     format_number_vi,
     format_time_range_vi,
     local_date,
 )
-from publisher.public import media_path_for
 
 VISIBLE_STATUSES = ("publishing", "published", "unconfirmed")
 DRIVE_STATUS_VI = {
