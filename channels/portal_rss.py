@@ -322,6 +322,7 @@ class PortalRssAdapter(Adapter):
     idempotent = True
     can_withdraw = True
     can_lookup = True
+    public_articles = True
 
     @classmethod
     def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from publisher.feedimport.models import FeedSource
 from publisher.feeds.models import CampaignImage
 from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
 from publisher.planning.models import PlaybookRecord
+from publisher.reports.models import EngagementReading, ReportSignature
 
 __all__ = [
     "ApiToken",
@@ -22,9 +23,11 @@ __all__ = [
     "ContentItem",
     "ContentVersion",
     "Drive",
+    "EngagementReading",
     "FeedSource",
     "PlaybookRecord",
     "Publication",
     "ReadingKept",
+    "ReportSignature",
     "User",
 ]
