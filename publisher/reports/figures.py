@@ -84,7 +84,7 @@ def results(session: Session, query: ReportQuery) -> dict[str, Any]:
         "generated_at": iso(utcnow()),
         "publications": _publications_section(items),
         "feeds": _feeds_section(items),
-        "loudspeaker": airings_section(session, query, scope),
+        "broadcasts": airings_section(session, query, scope),
         "drives": _drives_section(session, query, scope),
         "failures": _failures_section(session, query, scope),
         "engagement": _engagement_section(session, items),
@@ -296,13 +296,13 @@ def _guidance_section(session: Session, query: ReportQuery) -> dict[str, Any] | 
 
 def _summary(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The headline figures, in the order the documents list them."""
-    loud, failures = report["loudspeaker"], report["failures"]
+    loud, failures = report["broadcasts"], report["failures"]
     rows = [
         ("published", "Tin đã đăng trên các kênh", report["publications"]["total"]),
         ("channels", "Số kênh có tin đã đăng", len(report["publications"]["by_channel"])),
         ("feed_articles", "Tin bài trên cổng thông tin", report["feeds"]["total"]),
-        ("loudspeaker_scheduled", "Lượt tin loa đã lên lịch", loud["scheduled"]),
-        ("loudspeaker_aired", "Lượt tin loa đã phát (có xác nhận)", loud["aired"]),
+        ("broadcasts_scheduled", "Lượt tin loa đã lên lịch", loud["scheduled"]),
+        ("broadcasts_aired", "Lượt tin loa đã phát (có xác nhận)", loud["aired"]),
         ("silent_communes", "Xã/phường chưa xác nhận phát tin nào", len(loud["silent"])),
         ("drives_covered", "Đợt hiến máu được tuyên truyền", report["drives"]["covered"]),
         ("failed", "Tin đăng lỗi", failures["failed"]),

@@ -42,7 +42,7 @@ def _day(value: str | None) -> date | None:
 
 def report_tables(report: dict[str, Any]) -> list[Table]:
     """Every table of the results report, in document order."""
-    pubs, loud, feeds = report["publications"], report["loudspeaker"], report["feeds"]
+    pubs, loud, feeds = report["publications"], report["broadcasts"], report["feeds"]
     drives, failures, engagement = report["drives"], report["failures"], report["engagement"]
     measures = engagement["measures"]
     tables = [
@@ -73,7 +73,7 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
             ],
         ),
         Table(
-            "loudspeaker",
+            "broadcasts",
             "Loa truyền thanh cơ sở",
             [
                 Column("Mã xã", width=1),
@@ -183,7 +183,7 @@ def detail_table(report: dict[str, Any]) -> Table:
                 item["external_url"] or "",
             ]
         )
-    for item in report["loudspeaker"]["items"]:
+    for item in report["broadcasts"]["items"]:
         rows.append(
             [
                 "Phát loa",

@@ -84,7 +84,7 @@ def results_xlsx_download() -> Response:
 
 def _charts(report: dict[str, Any]) -> dict[str, Any]:
     by_kind = [row for row in report["publications"]["by_kind"] if row["published"]]
-    communes = report["loudspeaker"]["communes"][:MAX_CHART_ROWS]
+    communes = report["broadcasts"]["communes"][:MAX_CHART_ROWS]
     drives = report["drives"]["items"][:MAX_CHART_ROWS]
     return {
         "kinds": (

@@ -55,7 +55,7 @@ def _expected_tables(report: dict) -> dict[str, list[list]]:
         ],
         "Loa truyền thanh cơ sở": [
             [e["commune_code"], e["name"], e["scheduled"], e["aired"], e["not_aired"]]
-            for e in report["loudspeaker"]["communes"]
+            for e in report["broadcasts"]["communes"]
         ],
         "Tin bài trên cổng thông tin": [
             [c["channel"], c["articles"]] for c in report["feeds"]["by_channel"]
@@ -117,7 +117,7 @@ def test_json_counts_the_known_month(app, client, ids, editor):
         "https://www.facebook.com/1001/posts/2",
     ]
     assert ids["hook_december"] not in {i["publication_id"] for i in pubs["items"]}
-    loud = report["loudspeaker"]
+    loud = report["broadcasts"]
     assert {e["commune_code"]: (e["scheduled"], e["aired"]) for e in loud["communes"]} == {
         TAN_PHONG: (2, 2),
         DOAN_KET: (2, 0),
@@ -146,7 +146,7 @@ def test_campaign_narrows_to_its_content_and_drives(app, client, ids, editor):
     published = {i["publication_id"] for i in report["publications"]["items"]}
     # Its own content, and the portal item planned for its drive (no campaign of its own).
     assert published == {ids["fb_before"], ids["fb_after"], ids["rss_before"]}
-    assert report["loudspeaker"]["scheduled"] == 0
+    assert report["broadcasts"]["scheduled"] == 0
     assert [d["drive_id"] for d in report["drives"]["items"]] == [ids["drive"]]
     assert report["failures"]["items"] == []
 
@@ -293,7 +293,7 @@ def test_xlsx_has_a_sheet_per_table_typed_cells_and_every_row(app, client, ids, 
     detail = list(rows.iter_rows(min_row=2, values_only=True))
     assert len(detail) == (
         len(report["publications"]["items"])
-        + len(report["loudspeaker"]["items"])
+        + len(report["broadcasts"]["items"])
         + len(report["failures"]["items"])
     )
     airings = [r for r in detail if r[0] == "Phát loa"]
