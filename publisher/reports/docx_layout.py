@@ -70,6 +70,9 @@ def _fonts(element: OxmlElement) -> None:
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         element.insert(0, fonts)
+    # Theme fonts win over named ones (Word's headings use them): drop them.
+    for slot in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(slot), None)
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), FONT_NAME)
 

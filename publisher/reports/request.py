@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from content_library.models import Campaign
 from publisher.api.framework import parse_date
-from publisher.errors import ApiError, ValidationFailed, not_found
+from publisher.errors import ApiError, ValidationFailed
 from publisher.loudspeaker.bulletins import local_today
 from publisher.reports.scope import MAX_DAYS, ReportQuery, unit_of
 
@@ -41,7 +41,8 @@ def read_query(session: Session, args: Mapping[str, str], user: Any) -> ReportQu
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            raise not_found("campaign", campaign_id)
+            # A query naming a row that does not exist is invalid input, as in every filter.
+            raise ValidationFailed({"campaign_id": "no such campaign / không có chiến dịch này"})
     first = parse_date(args.get("from") or None, "from")
     last = parse_date(args.get("to") or None, "to")
     today = local_today()

@@ -185,10 +185,11 @@ def test_bad_queries_are_problems(app, client, editor, args, field):
     assert field in response.get_json()["errors"]
 
 
-def test_unknown_campaign_is_404(app, client, editor):
+def test_unknown_campaign_is_invalid(app, client, editor):
     response = client.get("/api/v1/reports/results?campaign_id=999", headers=editor)
-    assert response.status_code == 404
+    assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+    assert "campaign_id" in response.get_json()["errors"]
 
 
 def test_who_may_read(app, client, make_user):
@@ -227,6 +228,7 @@ def test_docx_has_the_administrative_layout_and_the_json_figures(app, client, id
     assert Mm(30) <= section.left_margin <= Mm(35) and Mm(15) <= section.right_margin <= Mm(20)
     normal = document.styles["Normal"].font
     assert normal.name == "Times New Roman" and 13 <= normal.size.pt <= 14
+    assert document.styles["Heading 2"].font.name == "Times New Roman"
 
     header = document.tables[0]
     body_cell, motto_cell = header.rows[0].cells
@@ -313,6 +315,7 @@ def test_page_shows_charts_presets_and_downloads(app, ids):
     assert html.count("<svg viewBox") >= 3  # kinds, communes, drives
     for label in ("Tháng này", "Tháng trước", "Quý này", "Năm nay"):
         assert label in html
+    assert f'/reports/results?campaign_id={ids["campaign"]}">Chiến dịch: Chủ nhật Đỏ 2025' in html
     assert "/reports/results.docx?from=2025-11-01&amp;to=2025-11-30" in html
     assert "/reports/results.xlsx?from=2025-11-01&amp;to=2025-11-30" in html
     assert 'data-key="published">7<' in html
