@@ -62,9 +62,13 @@ def _local(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(LOCAL_TZ).isoformat()
 
 
-def results(session: Session, query: ReportQuery) -> dict[str, Any]:
-    """Every figure of the results report for ``query``, as the JSON the API returns."""
-    scope = organisation_scope(query.organisation_id)
+def results(session: Session, query: ReportQuery, scope: Scope | None = None) -> dict[str, Any]:
+    """Every figure of the results report for ``query``, as the JSON the API returns.
+
+    ``scope`` narrows every publications query (each joins ``channels``); by default it is
+    the organisation's filter from :func:`organisation_scope`.
+    """
+    scope = scope or organisation_scope(query.organisation_id)
     start, end = query.bounds()
     published = session.execute(
         apply(_publications(query), scope)

@@ -353,3 +353,38 @@ def test_vietnamese_date_pads_days_and_early_months():
 
     assert vietnamese_date("Lai Châu", date(2026, 2, 4)) == "Lai Châu, ngày 04 tháng 02 năm 2026"
     assert vietnamese_date("Lai Châu", date(2026, 12, 25)) == "Lai Châu, ngày 25 tháng 12 năm 2026"
+
+
+def test_a_scope_narrows_every_figure_to_its_rows(app, db, ids):
+    """The organisation hook is a where-clause on channels: with it, every section counts only
+    the rows it lets through (here: the Page's), as a unit's report will."""
+    from publisher.delivery.models import Channel
+    from publisher.reports.figures import results
+    from publisher.reports.scope import ReportQuery
+    from tests.integration.reports_support import FIRST, LAST
+
+    report = results(
+        db,
+        ReportQuery(FIRST, LAST, organisation_id=5),
+        scope=lambda stmt: stmt.where(Channel.slug == "trang-fb"),
+    )
+    assert report["organisation"] == {"id": 5, "applied": True}
+    summary = {row["key"]: row["value"] for row in report["summary"]}
+    assert summary == {
+        "published": 3,
+        "channels": 1,
+        "feed_articles": 0,
+        "broadcasts_scheduled": 0,
+        "broadcasts_aired": 0,
+        "silent_communes": 0,
+        "drives_covered": 1,
+        "failed": 1,
+        "expired": 1,
+        "engagement_reactions": 17,
+        "engagement_comments": 3,
+        "engagement_shares": 2,
+    }
+    # A unit's report lists only the drives it covered, counting only its own items.
+    assert [(d["drive_id"], d["before"], d["after"]) for d in report["drives"]["items"]] == [
+        (ids["drive"], 1, 1)
+    ]
