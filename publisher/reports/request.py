@@ -33,7 +33,7 @@ def _positive(args: Mapping[str, str], name: str) -> int | None:
 
 
 def read_query(session: Session, args: Mapping[str, str], user: Any) -> ReportQuery:
-    """The period (default: this month so far; a campaign's dates when only it is given),
+    """The period (default: this month so far, or the campaign's dates when one is given),
     the campaign and the unit; a unit's people get their own unit's figures only."""
     campaign_id = _positive(args, "campaign_id")
     organisation_id = _positive(args, "organisation_id")
@@ -47,11 +47,9 @@ def read_query(session: Session, args: Mapping[str, str], user: Any) -> ReportQu
     last = parse_date(args.get("to") or None, "to")
     today = local_today()
     if first is None:
-        first = (
-            campaign.starts_on if campaign is not None and last is None else today.replace(day=1)
-        )
+        first = campaign.starts_on if campaign is not None else today.replace(day=1)
     if last is None:
-        last = campaign.ends_on if campaign is not None and not args.get("from") else today
+        last = campaign.ends_on if campaign is not None else today
     if last < first:
         raise ValidationFailed({"to": "must not be before from / ngày cuối trước ngày đầu"})
     if last - first > timedelta(days=MAX_DAYS):
