@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from content_library.models import Campaign
-from publisher.api.framework import parse_date
 from publisher.errors import ApiError, ValidationFailed
 from publisher.loudspeaker.bulletins import local_today
 from publisher.reports.scope import MAX_DAYS, ReportQuery, unit_of
@@ -21,6 +20,19 @@ QUERY_SCHEMA = (
     {"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "organisation_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
 )
+
+
+def _day(args: Mapping[str, str], name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed({name: "is not a date (YYYY-MM-DD) / ngày không hợp lệ"}) from None
+    if not 1900 <= day.year <= 2200:
+        raise ValidationFailed({name: "year must be between 1900 and 2200"})
+    return day
 
 
 def _positive(args: Mapping[str, str], name: str) -> int | None:
@@ -43,8 +55,7 @@ def read_query(session: Session, args: Mapping[str, str], user: Any) -> ReportQu
         if campaign is None:
             # A query naming a row that does not exist is invalid input, as in every filter.
             raise ValidationFailed({"campaign_id": "no such campaign / không có chiến dịch này"})
-    first = parse_date(args.get("from") or None, "from")
-    last = parse_date(args.get("to") or None, "to")
+    first, last = _day(args, "from"), _day(args, "to")
     today = local_today()
     if first is None:
         first = campaign.starts_on if campaign is not None else today.replace(day=1)
