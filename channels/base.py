@@ -249,6 +249,8 @@ class Adapter:
     scheduled_in_slots: ClassVar[bool] = False
     # Addresses communes (its settings' ``commune_codes``): commune steps reach it only there.
     serves_communes: ClassVar[bool] = False
+    # Its posts are articles of the service's own public feeds and pages (reports count them).
+    public_articles: ClassVar[bool] = False
 
     def __init__(self, config: ChannelConfig, session: Any | None = None) -> None:
         self.config = config
@@ -357,6 +359,11 @@ class Adapter:
     def check(self) -> HealthReport:
         """Check credentials now."""
         return HealthReport(status="ok", reason="")
+
+    def engagement(self, external_id: str) -> Mapping[str, int] | None:
+        """What the channel counts on a delivered post now (``reactions``, ``comments``,
+        ``shares``, ``views`` ...); None where the channel reports nothing."""
+        return None
 
 
 _SPACE = re.compile(r"\s+")

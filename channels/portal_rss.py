@@ -329,6 +329,7 @@ class PortalRssAdapter(Adapter):
     idempotent = True
     can_withdraw = True
     can_lookup = True
+    public_articles = True
 
     @classmethod
     def preview(cls, post: RenderedPost) -> Preview:

@@ -72,7 +72,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import publisher.api.views  # noqa: F401  (registers every API module's endpoints)
+    import publisher.api.views
+    import publisher.reports.api  # noqa: F401  (the results report's endpoint)
     from publisher.api.framework import api
     from publisher.health import health
     from publisher.metrics import metrics
@@ -85,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from publisher import extensions
 
     extensions.init_app(app)
+    from publisher.reports.views import reports
+
+    app.register_blueprint(reports)
     from publisher.planning.calendar import calendar
 
     app.register_blueprint(calendar)

@@ -7,6 +7,7 @@ from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
 from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
 from publisher.planning.models import PlaybookRecord
+from publisher.reports.models import EngagementReading, ReportSignature
 from publisher.rss.models import CampaignImage
 
 __all__ = [
@@ -22,9 +23,11 @@ __all__ = [
     "ContentItem",
     "ContentVersion",
     "Drive",
+    "EngagementReading",
     "FeedSource",
     "PlaybookRecord",
     "Publication",
     "ReadingKept",
+    "ReportSignature",
     "User",
 ]

@@ -45,6 +45,7 @@ DEFAULT_GRAPH_VERSION = "v25.0"
 # Graph stamps the post when it stored it; our clock and its may differ by minutes.
 LOOKUP_MARGIN_SECONDS = 300
 LOOKUP_MAX_PAGES = 10
+ENGAGEMENT_FIELDS = "reactions.summary(total_count),comments.summary(total_count),shares"
 
 _OBJECT_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 _PAGE_ID = re.compile(r"[0-9]+")
@@ -304,6 +305,13 @@ class FanpageAdapter(Adapter):
         if answer.payload.get("success") is not True:
             raise Permanent("Facebook không xoá được bài viết.", excerpt=answer.excerpt)
 
+    def engagement(self, external_id: str) -> Mapping[str, int] | None:
+        """Reactions, comments and shares of a Page post, as Graph counts them now."""
+        if not _OBJECT_ID.fullmatch(external_id or ""):
+            raise Permanent(f"Mã bài viết Facebook không hợp lệ: {external_id!r}.")
+        answer = self._call("GET", external_id, params={"fields": ENGAGEMENT_FIELDS})
+        return _engagement_of(answer.payload)
+
     # ---- health -------------------------------------------------------------------------
 
     def check(self) -> HealthReport:
@@ -407,6 +415,21 @@ def _id_of(answer: _Answer, *keys: str) -> str:
         "Facebook trả lời thành công nhưng không kèm mã bài viết; cần đối chiếu.",
         excerpt=answer.excerpt,
     )
+
+
+def _engagement_of(payload: Mapping[str, Any]) -> dict[str, int]:
+    """Graph's summaries as counts; ``shares`` is left out of the answer while there are none."""
+
+    def count(part: Any, *path: str) -> int:
+        for key in path:
+            part = part.get(key) if isinstance(part, Mapping) else None
+        return part if isinstance(part, int) and not isinstance(part, bool) else 0
+
+    return {
+        "reactions": count(payload, "reactions", "summary", "total_count"),
+        "comments": count(payload, "comments", "summary", "total_count"),
+        "shares": count(payload, "shares", "count"),
+    }
 
 
 def _fallback_permalink(post_id: str) -> str:

@@ -205,6 +205,14 @@ class GraphEmulator:
 
     # ---- faults and usage ---------------------------------------------------------------
 
+    def set_engagement(
+        self, post_id: str, *, reactions: int = 0, comments: int = 0, shares: int = 0
+    ) -> None:
+        """Set what Graph counts on a post (its reactions, comments and shares summaries)."""
+        with self.state.lock:
+            post = self.state.posts[post_id]
+            post.reactions, post.comments, post.shares = reactions, comments, shares
+
     def inject_error(
         self,
         code: int,

@@ -16,7 +16,18 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 POST_FIELDS = frozenset(
-    {"id", "message", "created_time", "updated_time", "permalink_url", "is_published", "from"}
+    {
+        "id",
+        "message",
+        "created_time",
+        "updated_time",
+        "permalink_url",
+        "is_published",
+        "from",
+        "reactions",
+        "comments",
+        "shares",
+    }
 )
 PHOTO_FIELDS = frozenset({"id", "name", "created_time", "link", "page_story_id"})
 PAGE_FIELDS = frozenset({"id", "name"})
@@ -92,6 +103,10 @@ class Post:
     is_published: bool = True
     attached_media: list[str] = field(default_factory=list)
     photo_id: str | None = None
+    # Engagement counts a test sets (GraphEmulator.set_engagement).
+    reactions: int = 0
+    comments: int = 0
+    shares: int = 0
 
     @property
     def permalink_url(self) -> str:
@@ -106,9 +121,24 @@ class Post:
             "permalink_url": self.permalink_url,
             "is_published": self.is_published,
             "from": {"id": self.page_id},
+            # Edges asked with .summary(total_count): no items, only the summary.
+            "reactions": {
+                "data": [],
+                "summary": {"total_count": self.reactions, "viewer_reaction": "NONE"},
+            },
+            "comments": {
+                "data": [],
+                "summary": {"order": "ranked", "total_count": self.comments, "can_comment": True},
+            },
+            "shares": {"count": self.shares},
         }
-        # Graph leaves out a field that has no value rather than sending null or "".
-        return {n: values[n] for n in names if not (n == "message" and not self.message)}
+        # Graph leaves out a field that has no value rather than sending null or "";
+        # a post nobody shared has no ``shares`` at all.
+        return {
+            n: values[n]
+            for n in names
+            if not (n == "message" and not self.message) and not (n == "shares" and not self.shares)
+        }
 
     def snapshot(self) -> dict:
         """A copy for assertions in tests."""
@@ -128,13 +158,34 @@ class Post:
 def requested_fields(
     fields: str | None, default: Iterable[str], known: frozenset, node: str
 ) -> list:
-    names = [f.strip() for f in (fields or "").split(",") if f.strip()] or list(default)
+    # "reactions.summary(total_count)" asks for the field "reactions" with a modifier.
+    names = [
+        f.strip().split(".", 1)[0].split("{", 1)[0]
+        for f in _split_fields(fields or "")
+        if f.strip()
+    ] or list(default)
     for name in names:
         if name not in known:
             raise GraphError(
                 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node})"
             )
     return names
+
+
+def _split_fields(fields: str) -> list[str]:
+    """Split a fields list on commas outside parentheses and braces."""
+    parts, depth, current = [], 0, ""
+    for ch in fields:
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]
 
 
 def missing_object(object_id: str, verb: str) -> GraphError:
