@@ -6,13 +6,20 @@ from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
 from publisher.feeds.models import CampaignImage
-from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
+from publisher.loudspeaker.models import (
+    AudioRecording,
+    AudioRender,
+    BroadcastConfirmation,
+    ReadingKept,
+)
 from publisher.planning.models import PlaybookRecord
 
 __all__ = [
     "ApiToken",
     "Asset",
     "Attempt",
+    "AudioRecording",
+    "AudioRender",
     "Base",
     "BroadcastConfirmation",
     "Campaign",
