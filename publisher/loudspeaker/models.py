@@ -62,7 +62,8 @@ class AudioRecording(Base):
     bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     seconds: Mapped[float] = mapped_column(Float)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when asked for: pages list recordings without their megabytes.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

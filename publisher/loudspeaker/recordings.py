@@ -20,9 +20,10 @@ from content_library.models import ContentItem, ContentVersion
 from content_library.services import edit_content, latest
 from publisher.loudspeaker.models import AudioRecording
 
-# A ten-minute reading is far longer than any notice (stations keep items short); 20 MB
-# holds ten minutes of 16-bit mono WAV at 16 kHz, or of FLAC at CD quality.
-MAX_BYTES = 20 * 1024 * 1024
+# A ten-minute reading is far longer than any notice (stations keep items short). 10 MB
+# stays under the service's request limit (MAX_REQUEST_BYTES, 12 MB) and holds ten minutes
+# of MP3 or Ogg at any usual bitrate, of FLAC at 16 kHz mono, or four minutes of WAV.
+MAX_BYTES = 10 * 1024 * 1024
 MAX_SECONDS = 10 * 60
 
 
