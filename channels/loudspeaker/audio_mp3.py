@@ -110,8 +110,10 @@ class AudioRenderer:
     def _segment(self, key: tuple[str, str], make: Callable[[], np.ndarray]) -> Segment:
         segment = self._segments.get(key)
         if segment is None:
-            samples = make()
-            segment = Segment(encode_mp3(samples), len(samples) / SAMPLE_RATE)
+            mp3 = encode_mp3(make())
+            # Constant bitrate, no Xing header: the length is the size over the rate,
+            # encoder delay and padding included, exactly what players and parsers see.
+            segment = Segment(mp3, len(mp3) * 8 / (BITRATE_KBPS * 1000))
             self._segments[key] = segment
         return segment
 

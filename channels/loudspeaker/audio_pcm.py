@@ -118,11 +118,10 @@ def loudness_dbfs(samples: np.ndarray) -> float:
     the average are dropped) without its K-weighting, which matters little for speech.
     """
     x = samples.astype(np.float64) / _FULL_SCALE
-    usable = len(x) - len(x) % _BLOCK
-    if usable == 0:
-        blocks = np.array([np.mean(x**2)]) if len(x) else np.array([0.0])
-    else:
-        blocks = np.mean(x[:usable].reshape(-1, _BLOCK) ** 2, axis=1)
+    # The last partial block counts too (padded with silence): a burst at the very end
+    # must not escape the measurement.
+    x = np.concatenate([x, np.zeros(-len(x) % _BLOCK)])
+    blocks = np.mean(x.reshape(-1, _BLOCK) ** 2, axis=1) if len(x) else np.array([0.0])
     floor = 10 ** (_ABSOLUTE_GATE_DBFS / 10)
     loud = blocks[blocks > floor]
     if loud.size == 0:
