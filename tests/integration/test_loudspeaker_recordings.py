@@ -13,6 +13,7 @@ from publisher.loudspeaker.bulletins import bulletin_for
 from publisher.loudspeaker.recordings import MAX_BYTES
 from tests.integration.audio_support import (
     decoded,
+    flac_bytes,
     mp3_bytes,
     needs_espeak,
     tone,
@@ -150,6 +151,18 @@ def test_approval_view_has_a_player(client, make_user):
     src = f"/api/v1/content/{content_id}/recording?version=1"
     assert f'<audio controls preload="none" src="{src}"></audio>' in html
     assert client.get(src).status_code == 200
+
+
+def test_flac_is_accepted_and_served_as_uploaded(client, make_user):
+    _, editor = make_user("editor")
+    content_id = _create(client, editor)
+    flac = flac_bytes(_reading())
+    response = _upload(client, content_id, editor, flac, "doc.flac")
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["format"], response.get_json()["mime"]) == ("flac", "audio/flac")
+    assert abs(response.get_json()["seconds"] - 6.0) < 0.05
+    served = client.get(response.get_json()["url"], headers=editor)
+    assert served.data == flac and served.mimetype == "audio/flac"
 
 
 def _problem(response, status: int) -> str:
