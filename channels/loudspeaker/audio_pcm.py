@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import miniaudio
 import numpy as np
 
+from channels.loudspeaker.audio import AudioRejected
+
 SAMPLE_RATE = 22050
 # Loudness target for every segment (opening lines, items, recordings): a gated RMS in
 # dBFS. Around -20 dBFS leaves headroom for speech peaks; what matters is that a soft
@@ -23,13 +25,6 @@ _BLOCK = SAMPLE_RATE // 20  # 50 ms blocks for the gated measurement
 _ABSOLUTE_GATE_DBFS = -60.0
 _RELATIVE_GATE_DB = -20.0
 _FULL_SCALE = 32768.0
-
-# What each accepted container starts with; anything else is refused before decoding.
-FORMATS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac"}
-
-
-class AudioRejected(ValueError):
-    """An upload that is not usable audio; the message is for the person who sent it."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, request, url_for
 
-from channels.loudspeaker.audio_pcm import AudioRejected
+from channels.loudspeaker.audio import AudioRejected
 from content_library.services import WorkflowError, version_by_number
 from publisher.api.content import load_content
 from publisher.api.framework import ValidationFailed, current_user, endpoint, iso

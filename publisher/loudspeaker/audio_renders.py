@@ -16,14 +16,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from channels.loudspeaker.audio_mp3 import BITRATE_KBPS, AudioRenderer
-from channels.loudspeaker.audio_package import build_package
 from channels.loudspeaker.bulletin import Bulletin, BulletinItem
 from jobqueue.connection import get_queue
 from publisher.db import db
@@ -39,8 +38,11 @@ from publisher.loudspeaker.recordings import recording_data
 
 log = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    from channels.loudspeaker.audio_mp3 import AudioRenderer
+
 # Bump when the audio changes for the same words (voice, pauses, encoder settings).
-AUDIO_VERSION = f"1|{BITRATE_KBPS}"
+AUDIO_VERSION = "1"
 MIME = {"mp3": "audio/mpeg", "zip": "application/zip", "item": "audio/mpeg"}
 JOB = "publisher.loudspeaker.audio_renders.render_day_audio"
 RETRY_AFTER = 30
@@ -154,6 +156,10 @@ def render_bulletins(
     renderer: AudioRenderer | None = None,
 ) -> RenderReport:
     """Store each bulletin's MP3, package and item MP3s unless stored already; commits each."""
+    # Imported here: numpy and the encoder are the worker's, not every app's (dispatcher, CLI).
+    from channels.loudspeaker.audio_mp3 import AudioRenderer
+    from channels.loudspeaker.audio_package import build_package
+
     renderer = renderer or AudioRenderer()
     report = RenderReport()
     for bulletin in bulletins:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from channels.loudspeaker.audio_pcm import FORMATS, AudioRejected, decode_upload
+from channels.loudspeaker.audio import RECORDING_FORMATS, AudioRejected
 from content_library.db import utcnow
 from content_library.models import ContentItem, ContentVersion
 from content_library.services import edit_content, latest
@@ -50,6 +50,10 @@ def attach_recording(
         )
     if not data:
         raise AudioRejected("Tệp trống / the file is empty")
+    # Imported here: numpy and the decoders are for the upload and the worker, not for
+    # every process that builds the app (the dispatcher, the CLI).
+    from channels.loudspeaker.audio_pcm import decode_upload
+
     decoded = decode_upload(data, max_seconds=max_seconds)
     # The same rule as any edit: approved content gets a new draft, the uploader is an author.
     version = edit_content(session, item, {}, user_id)
@@ -62,7 +66,7 @@ def attach_recording(
         session.add(recording)
     recording.filename = (filename or "")[:255]
     recording.format = decoded.format
-    recording.mime = FORMATS[decoded.format]
+    recording.mime = RECORDING_FORMATS[decoded.format]
     recording.bytes = len(data)
     recording.sha256 = hashlib.sha256(data).hexdigest()
     recording.seconds = round(decoded.seconds, 2)
