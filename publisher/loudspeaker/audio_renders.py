@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -46,6 +46,10 @@ AUDIO_VERSION = "1"
 MIME = {"mp3": "audio/mpeg", "zip": "application/zip", "item": "audio/mpeg"}
 JOB = "publisher.loudspeaker.audio_renders.render_day_audio"
 RETRY_AFTER = 30
+# Rendered files are kept this long after their day (items: after they were made); an
+# older day asked for again is rendered anew. Without it a province's MP3s would grow the
+# database by tens of gigabytes a year.
+KEEP_DAYS = 14
 
 
 def _digest(payload: object) -> str:
@@ -195,9 +199,23 @@ def render_bulletins(
     return report
 
 
+def prune_renders(session: Session, today: date) -> int:
+    """Delete renders of days (and items made) more than ``KEEP_DAYS`` ago; commits."""
+    cutoff = today - timedelta(days=KEEP_DAYS)
+    old_days = delete(AudioRender).where(AudioRender.air_date < cutoff)
+    made_long_ago = datetime.combine(cutoff, time(0), LOCAL)
+    old_items = delete(AudioRender).where(
+        AudioRender.kind == "item", AudioRender.created_at < made_long_ago
+    )
+    removed = session.execute(old_days).rowcount + session.execute(old_items).rowcount
+    session.commit()
+    return removed
+
+
 def render_day_audio(day_iso: str, commune_codes: list[str] | None = None) -> str:
     """The job: render the day's audio for these communes (default: all). Safe to run twice."""
     day = date.fromisoformat(day_iso)
+    prune_renders(db.session, local_today())
     bulletins = bulletins_for_day(db.session, day, commune_codes).values()
     report = render_bulletins(db.session, bulletins)
     log.info(

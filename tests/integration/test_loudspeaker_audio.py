@@ -198,3 +198,17 @@ def test_operator_page_plays_each_item(app, client, db, make_user):
     assert MP3(io.BytesIO(item.data)).info.channels == 1
     day_url = f"/scripts/{TAN_PHONG}/{tomorrow.isoformat()}"
     assert f'href="{day_url}.mp3"' in html and f'href="{day_url}.zip"' in html
+
+
+def test_old_renders_are_pruned(app, client, db, rows):
+    from publisher.loudspeaker.audio_renders import KEEP_DAYS, prune_renders
+    from publisher.loudspeaker.bulletins import local_today
+    from publisher.loudspeaker.models import AudioRender
+
+    _render(db)
+    stored = db.query(AudioRender).count()
+    assert stored == 2 * 2 + 2  # two communes' MP3 and ZIP, two item files
+    assert prune_renders(db, local_today()) == 0
+    assert prune_renders(db, DAY + timedelta(days=KEEP_DAYS)) == 2  # items made long before
+    assert prune_renders(db, DAY + timedelta(days=KEEP_DAYS + 1)) == 4  # the day is past too
+    assert client.get(f"{URL}.mp3").status_code == 503
