@@ -3,7 +3,8 @@
 Standalone: a throwaway SQLite database (the embedded default) migrated with Alembic,
 the 38 real communes plus synthetic ones, loudspeaker channels and released items.
 Prints the figures; asserts nothing. Goals: 3,300 TXT bulletins under 10 s and 300 MB;
-DOCX and PDF under 150 ms each (median).
+DOCX and PDF under 150 ms each (median); all 38 communes' MP3s and platform packages for a
+day under 60 s on two cores and 300 MB.
 
     python bench/bulletins.py [--communes 3300] [--per-channel 52] [--items 3] [--no-audio]
 """
@@ -34,6 +35,7 @@ from channels.loudspeaker import (  # noqa: E402
     render_pdf,
     render_txt,
 )
+from channels.loudspeaker.audio_mp3 import AudioRenderer  # noqa: E402
 from content_library.models import Commune  # noqa: E402
 from content_library.services import approve, create_content, submit  # noqa: E402
 from publisher import create_app  # noqa: E402
@@ -41,6 +43,7 @@ from publisher.auth.services import create_user  # noqa: E402
 from publisher.db import db  # noqa: E402
 from publisher.delivery.channels import create_channel  # noqa: E402
 from publisher.delivery.publications import schedule  # noqa: E402
+from publisher.loudspeaker.audio_renders import render_bulletins  # noqa: E402
 from publisher.loudspeaker.bulletins import bulletin_for, bulletins_for_day  # noqa: E402
 from publisher.loudspeaker.views import spoken_text  # noqa: E402
 from publisher.migrate import upgrade  # noqa: E402
@@ -177,7 +180,45 @@ def lai_chau(real: list[str], audio: bool) -> None:
             f"median size {statistics.median(sizes) / 1024:.0f} KB"
         )
     if audio and not audio_available():
-        print("  WAV: espeak-ng is not installed (skipped)")
+        print("  WAV, MP3: espeak-ng is not installed (skipped)")
+    elif audio:
+        mp3_audio(real)
+
+
+def mp3_audio(real: list[str]) -> None:
+    """MP3 per commune-day (cold: nothing shared), then the whole province's day as the
+    worker renders it (MP3s, packages and item files, shared segments), then bytes a minute."""
+    session = db.session
+    bulletins = list(bulletins_for_day(session, DAY, real).values())
+    samples, sizes, lengths = [], [], []
+    for bulletin in bulletins[:8]:
+        seconds, audio = timed(lambda b=bulletin: AudioRenderer().bulletin(b, {}))
+        samples.append(seconds)
+        sizes.append(len(audio.data))
+        lengths.append(audio.seconds)
+    print(
+        f"  MP3 x {len(samples)} (each from nothing): {median_ms(samples)}, median size "
+        f"{statistics.median(sizes) / 1024:.0f} KB for {statistics.median(lengths) / 60:.1f} min"
+    )
+    print(f"  MP3 bytes per minute of audio: {sum(sizes) / sum(lengths) * 60 / 1024:.0f} KB")
+    gc.collect()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    seconds, cpu, report = cpu_timed(lambda: render_bulletins(session, bulletins))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"  Day's audio for {len(bulletins)} communes (MP3 + ZIP + item MP3s, stored): "
+        f"{seconds:.1f} s wall, {cpu:.1f} s CPU in this process (espeak-ng runs in children); "
+        f"{report.bulletins} MP3s ({report.bytes / 2**20:.1f} MB, "
+        f"{report.seconds / 3600:.1f} h of audio), {report.packages} packages, "
+        f"{report.items} item files"
+    )
+    print(
+        f"  peak Python memory (tracemalloc): {peak / 2**20:.0f} MB; "
+        f"process peak RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after"
+    )
 
 
 def national(everyone: list[str]) -> None:

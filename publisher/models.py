@@ -5,7 +5,12 @@ from content_library.models import Asset, Campaign, Commune, ContentItem, Conten
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
-from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
+from publisher.loudspeaker.models import (
+    AudioRecording,
+    AudioRender,
+    BroadcastConfirmation,
+    ReadingKept,
+)
 from publisher.planning.models import PlaybookRecord
 from publisher.reports.models import EngagementReading, ReportSignature
 from publisher.rss.models import CampaignImage
@@ -14,6 +19,8 @@ __all__ = [
     "ApiToken",
     "Asset",
     "Attempt",
+    "AudioRecording",
+    "AudioRender",
     "Base",
     "BroadcastConfirmation",
     "Campaign",

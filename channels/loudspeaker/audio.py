@@ -21,6 +21,19 @@ SPEED = 130
 DEFAULT_TIMEOUT = 60.0
 
 
+# The containers a person's recording may come in, and their media types.
+RECORDING_FORMATS = {
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "ogg": "audio/ogg",
+    "flac": "audio/flac",
+}
+
+
+class AudioRejected(ValueError):
+    """An upload that is not usable audio; the message is for the person who sent it."""
+
+
 class AudioUnavailable(RuntimeError):
     """Audio cannot be produced here: espeak-ng is not installed, or it failed."""
 

@@ -67,6 +67,10 @@ class BulletinItem:
     scheduled_at: datetime
     valid_until: datetime | None = None
     variants: tuple[LanguageVariant, ...] = ()
+    # A person's reading attached to the approved version: it replaces synthetic speech,
+    # and its length replaces the estimate from the syllables.
+    recording_sha256: str | None = None
+    recording_seconds: int | None = None
 
     def __post_init__(self) -> None:
         if self.priority not in PRIORITIES:
@@ -297,7 +301,9 @@ def build_bulletin(
     for slot in SLOTS:
         entries = []
         for item in sorted(by_slot[slot], key=_order):
-            once = reading_seconds(item.reading_text, rate_per_minute, abbreviations)
+            once = item.recording_seconds or reading_seconds(
+                item.reading_text, rate_per_minute, abbreviations
+            )
             entries.append(
                 BulletinEntry(
                     item=item,

@@ -9,6 +9,7 @@ from publisher.api import (  # noqa: F401
     feed_sources,
     openapi,
     planning,
+    recordings,
     schemas,
     tokens,
 )

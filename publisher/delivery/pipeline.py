@@ -21,6 +21,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import Engine, case, delete, insert, literal, select, update
 from sqlalchemy.orm import contains_eager
@@ -62,6 +63,9 @@ log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 # A row only a person can settle (the channel cannot be asked) is looked at again daily.
 MANUAL_CHECK_DELAY = timedelta(days=1)
+# Sent once a "published" outcome is committed, with ``publication_id`` and ``kind``: a
+# kind that keeps files derived from what it published (loudspeaker audio) listens.
+publication_published = Namespace().signal("publication-published")
 
 
 def _autocommit() -> bool:
@@ -565,6 +569,10 @@ def _published(
     )
     if not done:
         log.warning("outcome arrived after the row moved on", extra={"publication_id": pub.id})
+    else:
+        publication_published.send(
+            current_app._get_current_object(), publication_id=pub.id, kind=channel.kind
+        )
     return outcome
 
 

@@ -17,6 +17,7 @@ times and renders them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,6 +43,7 @@ from content_library.models import Commune, ContentVersion
 from content_library.sanitize import html_to_text
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.render import words_for
+from publisher.loudspeaker.models import AudioRecording
 from publisher.loudspeaker.reading import reading_text_for
 from publisher.times import LOCAL_TZ as LOCAL
 
@@ -142,7 +144,28 @@ def _valid_until(pub: Publication) -> datetime | None:
     return pub.expires_at - timedelta(seconds=1) if pub.expires_at else None
 
 
-def _item(pub: Publication, slot: str) -> BulletinItem:
+def _approved_recordings(session: Session, version_ids: Iterable[int]) -> dict[int, tuple]:
+    """(sha256, whole seconds) of the recordings of approved versions, by version id.
+
+    A draft's recording never airs: publications carry approved versions, and the
+    ``content_hash`` (set at approval) is checked here as well.
+    """
+    wanted = sorted(set(version_ids))
+    found: dict[int, tuple] = {}
+    for offset in range(0, len(wanted), 900):
+        rows = session.execute(
+            select(AudioRecording.version_id, AudioRecording.sha256, AudioRecording.seconds)
+            .join(ContentVersion, ContentVersion.id == AudioRecording.version_id)
+            .where(
+                AudioRecording.version_id.in_(wanted[offset : offset + 900]),
+                ContentVersion.content_hash.is_not(None),
+            )
+        )
+        found.update((vid, (sha, max(1, math.ceil(seconds)))) for vid, sha, seconds in rows)
+    return found
+
+
+def _item(pub: Publication, slot: str, recording: tuple | None = None) -> BulletinItem:
     title, body_html, _summary = words_for(pub)
     text = html_to_text(body_html)
     return BulletinItem(
@@ -156,6 +179,8 @@ def _item(pub: Publication, slot: str) -> BulletinItem:
         scheduled_at=pub.scheduled_at,
         valid_until=_valid_until(pub),
         variants=_variants(pub.version),
+        recording_sha256=recording[0] if recording else None,
+        recording_seconds=recording[1] if recording else None,
     )
 
 
@@ -195,16 +220,21 @@ def releases_for_day(
         .order_by(Publication.id)
     )
     releases = []
+    pubs = []
     for pub in session.scalars(stmt):
         channel = by_id.get(pub.channel_id)
         if channel is None:  # created since the channels were read: tomorrow's concern
             continue
+        pubs.append((pub, channel))
+    recordings = _approved_recordings(session, (pub.version_id for pub, _ in pubs))
+    for pub, channel in pubs:
         slot = slot_for(pub)
         if pub.status == "cancelled":
             aired = airs_at(day, slot, slot_times_of(channel), template)
             if pub.withdrawn_at is None or pub.withdrawn_at <= aired:
                 continue
-        releases.append(Release(_item(pub, slot), commune_codes_of(channel), pub.version_id))
+        item = _item(pub, slot, recordings.get(pub.version_id))
+        releases.append(Release(item, commune_codes_of(channel), pub.version_id))
     return releases
 
 

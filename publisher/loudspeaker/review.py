@@ -19,7 +19,7 @@ from channels.loudspeaker.lints import Finding
 from content_library.db import utcnow
 from content_library.models import ContentItem, ContentVersion
 from content_library.sanitize import html_to_text
-from publisher.loudspeaker.models import ReadingKept
+from publisher.loudspeaker.models import AudioRecording, ReadingKept
 from publisher.loudspeaker.reading import reading_findings, spell_out_text
 
 
@@ -30,6 +30,8 @@ class ReadingReview:
     reading: str
     findings: tuple[Finding, ...]
     kept: ReadingKept | None
+    # A person's reading attached to this version: the approver listens before approving.
+    recording: AudioRecording | None = None
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:
@@ -68,13 +70,16 @@ def review_reading(session: Session, item: ContentItem, version: ContentVersion)
     """The checks on ``version``'s reading; a template's placeholders are filled per drive,
     so its words are checked when filled (the demo bulletins' test), not here."""
     reading, source = version_reading(version)
+    recording = session.scalar(
+        select(AudioRecording).where(AudioRecording.version_id == version.id)
+    )
     if item.is_template:
-        return ReadingReview(reading=reading, findings=(), kept=None)
+        return ReadingReview(reading=reading, findings=(), kept=None, recording=recording)
     findings = tuple(reading_findings(reading, source))
     kept = session.scalar(select(ReadingKept).where(ReadingKept.version_id == version.id))
     if kept is not None and kept.reading_hash != _hash(reading, source):
         kept = None  # the draft changed since: its reading has to be looked at again
-    return ReadingReview(reading=reading, findings=findings, kept=kept)
+    return ReadingReview(reading=reading, findings=findings, kept=kept, recording=recording)
 
 
 def keep_as_written(

@@ -1,6 +1,6 @@
 """Commune loudspeaker pages: public script downloads and the operator's page.
 
-``/scripts/<code>/<YYYY-MM-DD>.<txt|docx|pdf|wav>`` is public (scripts are public
+``/scripts/<code>/<YYYY-MM-DD>.<txt|docx|pdf|wav|mp3|zip>`` is public (scripts are public
 information; operators on cheap phones download them without signing in).
 ``/communes/<code>`` is the operator's page: today's and tomorrow's bulletins, downloads
 and the "Đã phát" confirmation, readable by editors, approvers and admins too.
@@ -45,7 +45,10 @@ from channels.loudspeaker import (
 from content_library.models import Commune
 from publisher.auth.models import User
 from publisher.db import db
+from publisher.delivery.pipeline import publication_published
 from publisher.errors import ApiError
+from publisher.loudspeaker.audio_renders import on_published
+from publisher.loudspeaker.audio_views import bulletin_audio, item_audio, players
 from publisher.loudspeaker.bulletins import LOCAL, UnknownCommune, bulletin_for, local_today
 from publisher.loudspeaker.confirmations import (
     SLOT_NAMES,
@@ -67,6 +70,12 @@ def _quiet_font_subsetting(_state: BlueprintSetupState) -> None:
     logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
+@loudspeaker.record_once
+def _render_audio_on_release(_state: BlueprintSetupState) -> None:
+    # Released items queue their day's MP3s in the worker that released them.
+    publication_published.connect(on_published)
+
+
 # Bump when a renderer changes its output, so cached copies are fetched again.
 RENDER_VERSION = "2"  # 2: DOCX core properties name the issuing unit
 FORMATS = {
@@ -77,8 +86,11 @@ FORMATS = {
     ),
     "pdf": ("application/pdf", "inline"),
     "wav": ("audio/wav", "attachment"),
+    "mp3": ("audio/mpeg", "attachment"),
+    "zip": ("application/zip", "attachment"),
 }
 AUDIO_LABEL = "Bản đọc máy — chỉ để tham khảo"
+PACKAGE_LABEL = "Gói cho loa thông minh (ZIP)"
 _SCRIPT_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.([a-z0-9]{1,5})")
 _COMMUNE_CODE = re.compile(r"\d{5}")
 NOTE_MAX = 500
@@ -105,6 +117,7 @@ def _content_security_policy() -> str:
     digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
     return (
         f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'self' data:; "
+        "media-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 
@@ -113,8 +126,8 @@ def _content_security_policy() -> str:
 
 
 def script_filename(code: str, day: date, fmt: str) -> str:
-    """E.g. bantin-03408-2025-06-14.docx; the audio says it is a draft (ban-nhap)."""
-    suffix = "-ban-nhap" if fmt == "wav" else ""
+    """E.g. bantin-03408-2025-06-14.docx; the WAV says it is a draft (ban-nhap)."""
+    suffix = "-ban-nhap" if fmt == "wav" else "-goi-phat" if fmt == "zip" else ""
     return f"bantin-{code}-{day.isoformat()}{suffix}.{fmt}"
 
 
@@ -143,8 +156,8 @@ def _script_day(filename: str) -> tuple[date, str]:
     if match is None or match.group(2) not in FORMATS:
         raise ApiError(
             404,
-            "Không có bản tin dạng này; dùng .txt, .docx, .pdf hoặc .wav "
-            "/ no such script: use YYYY-MM-DD.txt, .docx, .pdf or .wav",
+            "Không có bản tin dạng này; dùng .txt, .docx, .pdf, .wav, .mp3 hoặc .zip "
+            "/ no such script: use YYYY-MM-DD.txt, .docx, .pdf, .wav, .mp3 or .zip",
         )
     try:
         day = date.fromisoformat(match.group(1))
@@ -171,6 +184,8 @@ def script(code: str, filename: str) -> Response:
         bulletin = bulletin_for(db.session, code, day)
     except UnknownCommune:
         raise ApiError(404, f"Không có xã, phường mã {code} / unknown commune") from None
+    if fmt in ("mp3", "zip"):
+        return _rendered_audio(bulletin, fmt, day)
     text = render_txt(bulletin)
     # The TXT holds every word every format shows, so it fingerprints them all; the
     # DOCX and PDF carry creation times and would change their bytes on every request.
@@ -203,6 +218,41 @@ def script(code: str, filename: str) -> Response:
     response.headers.set(
         "Content-Disposition", disposition, filename=script_filename(code, day, fmt)
     )
+    response.set_etag(etag)
+    return response
+
+
+def _audio_headers(day: date) -> dict[str, str]:
+    max_age = 3600 if day < local_today() else 60
+    return {"Cache-Control": f"public, max-age={max_age}", "X-Content-Type-Options": "nosniff"}
+
+
+def _rendered_audio(bulletin: Bulletin, fmt: str, day: date) -> Response:
+    """The worker's MP3 or package, by the bulletin's content hash (503 until it is made)."""
+    body, mimetype, etag = bulletin_audio(db.session, bulletin, fmt)
+    headers = _audio_headers(day)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers=headers)
+    else:
+        response = Response(body, headers=headers, content_type=mimetype)
+        response.headers.set(
+            "Content-Disposition",
+            "attachment",
+            filename=script_filename(bulletin.commune_code, day, fmt),
+        )
+    response.set_etag(etag)
+    return response
+
+
+@loudspeaker.get("/audio/items/<key>.mp3")
+def item_audio_file(key: str) -> Response:
+    """One item read once (the operator page's players); public like the scripts."""
+    body, etag = item_audio(db.session, key)
+    headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers=headers)
+    else:
+        response = Response(body, headers=headers, content_type="audio/mpeg")
     response.set_etag(etag)
     return response
 
@@ -283,6 +333,11 @@ def commune_page(code: str) -> Response:
             (fmt.upper(), url_for(".script", code=code, filename=f"{day}.{fmt}"))
             for fmt in ("txt", "docx", "pdf")
         ]
+        if not bulletin.is_empty:
+            downloads += [
+                ("MP3", url_for(".script", code=code, filename=f"{day}.mp3")),
+                (PACKAGE_LABEL, url_for(".script", code=code, filename=f"{day}.zip")),
+            ]
         if audio_available():
             downloads.append((AUDIO_LABEL, url_for(".script", code=code, filename=f"{day}.wav")))
         days.append(
@@ -292,6 +347,7 @@ def commune_page(code: str) -> Response:
                 "date_text": vietnamese_date(day),
                 "today": day == today,
                 "bulletin": bulletin,
+                "players": players(db.session, bulletin),
                 "downloads": downloads,
                 "confirmable": day == today and may_confirm(user, code),
                 "confirmed": confirmed_items(db.session, code, day) if day == today else {},
