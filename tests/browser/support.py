@@ -50,13 +50,6 @@ def just_now() -> datetime:
 
 def deliver_due(app: Any, rounds: int = 1) -> None:
     """What the embedded dispatcher and worker threads do: claim due rows, run the jobs."""
-    from jobqueue.worker import EmbeddedWorker
-    from publisher.delivery.dispatch import dispatch_once
+    from tests.servers import run_pipeline
 
-    queue = app.extensions["jobqueue"]
-    for _ in range(rounds):
-        with app.app_context():
-            dispatch_once()
-        worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-        worker.app = app
-        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+    run_pipeline(app, rounds=rounds)
