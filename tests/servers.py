@@ -44,16 +44,23 @@ def free_port() -> int:
 
 
 def wait_until(
-    predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.1
+    predicate: Callable[[], Any],
+    timeout: float,
+    what: str | Callable[[], str],
+    interval: float = 0.1,
 ) -> Any:
-    """Poll until ``predicate`` returns something truthy; fail with ``what`` after ``timeout``."""
+    """Poll until ``predicate`` returns something truthy; fail with ``what`` after ``timeout``.
+
+    ``what`` may be a function, called only on failure (to show logs as they are then).
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {said}")
         time.sleep(interval)
 
 

@@ -46,10 +46,3 @@ def local_input(moment: datetime) -> str:
 
 def just_now() -> datetime:
     return datetime.now(LOCAL) - timedelta(minutes=1)
-
-
-def deliver_due(app: Any, rounds: int = 1) -> None:
-    """What the embedded dispatcher and worker threads do: claim due rows, run the jobs."""
-    from tests.servers import run_pipeline
-
-    run_pipeline(app, rounds=rounds)

@@ -138,7 +138,7 @@ def test_worker_killed_mid_delivery_is_delivered_exactly_once(world, receiver):
     wait_until(
         lambda: statuses(app) == {"published": 1},
         30,
-        f"publication {pub_id} to be published\n{logs(spawn)}",
+        lambda: f"publication {pub_id} to be published\n{logs(spawn)}",
     )
     # The resend carries the same Idempotency-Key: the receiver counts one delivery.
     assert receiver.delivered_keys() == {receiver.requests[0]["key"]}
@@ -161,7 +161,7 @@ def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis
     wait_until(
         lambda: statuses(app) == {"published": 30},
         60,
-        f"all {len(ids)} publications to be published\n{logs(spawn)}",
+        lambda: f"all {len(ids)} publications to be published\n{logs(spawn)}",
     )
     assert len(receiver.requests) == 30
     assert len(receiver.delivered_keys()) == 30
@@ -174,7 +174,11 @@ def test_redis_restarted_mid_run_loses_nothing(world, receiver, private_redis):
     spawn("worker")
     wait_until(lambda: len(receiver.requests) >= 5, 30, "deliveries to start")
     private_redis.restart()
-    wait_until(lambda: statuses(app) == {"published": 60}, 90, f"all published\n{logs(spawn)}")
+    wait_until(
+        lambda: statuses(app) == {"published": 60},
+        90,
+        lambda: f"all published\n{logs(spawn)}",
+    )
     assert len(receiver.delivered_keys()) == 60
     assert len(receiver.requests) == 60
 
@@ -189,8 +193,8 @@ def test_three_dispatchers_three_workers_500_publications_each_once(world, recei
     wait_until(
         lambda: statuses(app) == {"published": 500},
         240,
-        f"500 publications to be published\n{logs(spawn)}",
-        step=0.5,
+        lambda: f"500 publications to be published\n{logs(spawn)}",
+        interval=0.5,
     )
     assert len(receiver.requests) == 500
     assert len(receiver.delivered_keys()) == 500
