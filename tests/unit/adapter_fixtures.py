@@ -47,6 +47,8 @@ class World:
     settings: dict[str, Any]
     options: dict[str, Any]
     server: Any = None
+    # Where rotated credentials are saved (a CredentialStore), for kinds whose tokens rotate.
+    store: Any = None
     made: list[Adapter] = field(default_factory=list)
 
     def adapter(self, settings: Mapping[str, Any] | None = None, **options: Any) -> Adapter:
@@ -56,6 +58,7 @@ class World:
             name=f"Kênh {self.kind}",
             settings={**self.settings, **(settings or {})},
             options={**self.options, **options},
+            store=self.store,
         )
         made = adapter_class(self.kind)(config)
         self.made.append(made)
