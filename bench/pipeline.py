@@ -34,7 +34,14 @@ from sqlalchemy import func, select  # noqa: E402
 from content_library.db import utcnow  # noqa: E402
 from tests.factories import approved_content, webhook_channel  # noqa: E402
 from tests.fakes.receiver import Receiver  # noqa: E402
-from tests.services import PrivateRedis, cli_env, start_cli, stop_process  # noqa: E402
+from tests.servers import (  # noqa: E402
+    RedisServer,
+    Service,
+    free_port,
+    run_publisher,
+    service_env,
+    start_publisher,
+)
 
 SECRET = "bench-secret-key-0123456789abcdef"
 
@@ -208,7 +215,7 @@ def main() -> None:
     from publisher.seed import load_communes
 
     url, base, name = make_database()
-    redis_server = PrivateRedis().start()
+    redis_server = RedisServer().start()
     receiver = Receiver().start()
     tmp = Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     prefix = "bench"
@@ -220,7 +227,7 @@ def main() -> None:
         "PUBLIC_BASE_URL": "http://publisher.test",
     }
     app = create_app({**settings, "INSTANCE_PATH": str(tmp)})
-    env = cli_env(**settings)
+    env = service_env(**settings)
     phase_log = tmp / "phases.jsonl"
     env[PHASE_ENV] = str(phase_log)  # the workers time each job's phases (bench only)
     processes = []
@@ -254,7 +261,7 @@ def main() -> None:
                 db.session.commit()
             worker_args = ["worker", "--no-fork"] if args.no_fork else ["worker"]
             workers = [
-                start_cli(worker_args, env, tmp / f"worker-{i}.log") for i in range(args.workers)
+                start_publisher(f"worker-{i}", worker_args, env, tmp) for i in range(args.workers)
             ]
             processes += workers
             for i, w in enumerate(workers):
@@ -280,7 +287,7 @@ def main() -> None:
             noop_phases = read_phases(phase_log)
 
             started = time.perf_counter()
-            dispatcher = start_cli(["dispatch"], env, tmp / "dispatch.log")
+            dispatcher = start_publisher("dispatch", ["dispatch"], env, tmp)
             processes.append(dispatcher)
             memory.watch("dispatcher", dispatcher.pid)
             while count_published() < args.publications:
@@ -291,14 +298,14 @@ def main() -> None:
             pipeline_phases = read_phases(phase_log)
 
             # 2b. Bare RQ after the pipeline: the other half.
-            stop_process(dispatcher)
+            dispatcher.stop()
             processes.remove(dispatcher)
             noop_seconds += bare_rq(args.publications - first_half)
             noop_phases += read_phases(phase_log)
             noop_rate = args.publications / noop_seconds
 
             # 3. Steady load: publications due at a steady rate; lag = published - scheduled.
-            dispatcher = start_cli(["dispatch"], env, tmp / "dispatch-2.log")
+            dispatcher = start_publisher("dispatch-2", ["dispatch"], env, tmp)
             processes.append(dispatcher)
             memory.watch("dispatcher", dispatcher.pid)
             web_port = _start_web(env, tmp, processes, memory)
@@ -360,7 +367,7 @@ def main() -> None:
         )
     finally:
         for process in processes:
-            stop_process(process)
+            process.stop()
         receiver.stop()
         redis_server.stop()
         app.extensions["db"]["engine"].dispose()
@@ -368,30 +375,9 @@ def main() -> None:
 
 
 def _start_web(env: dict[str, str], tmp: Path, processes: list, memory: MemoryWatch) -> int:
-    import subprocess
-
-    from tests.services import free_port
-
     port = free_port()
-    log = open(tmp / "web.log", "ab")  # noqa: SIM115 - handed to the child, closed below
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "1",
-            "-b",
-            f"127.0.0.1:{port}",
-            "publisher:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log.close()
+    argv = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}"]
+    web = Service("web", [*argv, "publisher:create_app()"], env, tmp)
     processes.append(web)
     memory.watch("web (gunicorn worker)", web.pid)
     return port
@@ -414,29 +400,13 @@ def _poll_web_while(port: int, busy) -> None:
 
 def _embedded_memory(tmp: Path) -> float:
     """Peak RSS of `publisher serve` in embedded mode (SQLite, in-process queue) under load."""
-    import subprocess
-
     import requests
 
-    from tests.services import free_port
-
     port = free_port()
-    env = cli_env(SECRET_KEY=SECRET, INSTANCE_PATH=str(tmp / "embedded"))
-    subprocess.run(
-        [sys.executable, "-m", "publisher.cli", "db", "upgrade"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "publisher.cli", "seed", "--demo"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    server = start_cli(["serve", "--port", str(port)], env, tmp / "embedded.log")
+    env = service_env(SECRET_KEY=SECRET, INSTANCE_PATH=str(tmp / "embedded"))
+    run_publisher(env, "db", "upgrade", timeout=300)
+    run_publisher(env, "seed", "--demo", timeout=300)
+    server = start_publisher("embedded", ["serve", "--port", str(port)], env, tmp)
     peak = 0.0
     try:
         session = requests.Session()
@@ -452,7 +422,7 @@ def _embedded_memory(tmp: Path) -> float:
                 break
         session.close()
     finally:
-        stop_process(server)
+        server.stop()
     return peak
 
 

@@ -235,7 +235,3 @@ class WebhookAdapter(Adapter):
             excerpt=excerpt,
             code=str(status),
         )
-
-    def lookup(self, post: RenderedPost, since: Any) -> DeliveryResult | None:
-        # Resending with the same Idempotency-Key is how a webhook resolves an unknown outcome.
-        return None

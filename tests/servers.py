@@ -1,9 +1,10 @@
-"""Real servers and processes for tests that run the production entrypoints from outside.
+"""The one harness for servers and processes in tests and benchmarks.
 
-A private redis-server (so it can be stopped and restarted under the service), a
+A private redis-server (so it can be stopped, flushed and restarted under the service), a
 throwaway database on the machine's PostgreSQL, an optional private PostgreSQL cluster
-(to restart the database itself), and the ``publisher``/``gunicorn`` processes.
-Every process started here is stopped by its own pid.
+(to restart the database itself), the ``publisher``/``gunicorn`` processes, and
+``run_pipeline``: the dispatcher and a worker run in this process, as embedded mode does.
+Every process started here is stopped by its own pid or its own process group.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,11 +22,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from signal import SIGKILL, SIGTERM
+from typing import TYPE_CHECKING, Any
 
 from tests.clock.travelled_clock import child_pythonpath
 from tests.conftest import TEST_DATABASE_URL, _with_database
+
+if TYPE_CHECKING:
+    from publisher.delivery.dispatch import TickReport
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,25 +44,35 @@ def free_port() -> int:
 
 
 def wait_until(
-    predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.1
+    predicate: Callable[[], Any],
+    timeout: float,
+    what: str | Callable[[], str],
+    interval: float = 0.1,
 ) -> Any:
-    """Poll until ``predicate`` returns something truthy; fail with ``what`` after ``timeout``."""
+    """Poll until ``predicate`` returns something truthy; fail with ``what`` after ``timeout``.
+
+    ``what`` may be a function, called only on failure (to show logs as they are then).
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {said}")
         time.sleep(interval)
 
 
 class RedisServer:
-    """redis-server on a fixed port, no persistence: a restart loses every key."""
+    """A private redis-server on a spare port, no persistence: a restart loses every key.
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    Never the machine's own Redis: tests that stop, flush or restart Redis use one of these.
+    """
+
+    def __init__(self, workdir: Path | None = None, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.workdir = workdir
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="publisher-redis-"))
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,6 +96,8 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.workdir),
+                "--loglevel",
+                "warning",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -99,7 +116,11 @@ class RedisServer:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
         self.proc = None
 
     def restart(self, down_for: float = 0.0) -> None:
@@ -214,32 +235,59 @@ class PostgresCluster:
 
 
 class Service:
-    """One production process (``publisher …`` or gunicorn) with its output in files."""
+    """One process of ours (``publisher …`` or gunicorn) in its own process group.
+
+    Its stdout and stderr go to ``NAME.out`` and ``NAME.err`` in ``logdir``. ``signal`` reaches
+    the process itself (as systemd or Docker would); ``stop`` reaches its whole group, so a
+    worker's work horse or gunicorn's workers never outlive the test.
+    """
 
     def __init__(self, name: str, argv: list[str], env: dict[str, str], logdir: Path) -> None:
         self.name = name
+        logdir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = logdir / f"{name}.out"
         self.stderr_path = logdir / f"{name}.err"
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+        with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
             # The child keeps its own copies of the descriptors.
             self.proc = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
             )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def signal(self, signum: int = signal.SIGTERM) -> None:
+    def signal(self, signum: int = SIGTERM) -> None:
         if self.alive():
             self.proc.send_signal(signum)
 
     def wait(self, timeout: float) -> int:
         return self.proc.wait(timeout)
 
-    def kill(self) -> None:
+    def stop(self, signum: int = SIGTERM, timeout: float = 15) -> int:
+        """Send ``signum`` to the process group; SIGKILL it after ``timeout``. The exit code."""
         if self.alive():
-            self.proc.kill()
-            self.proc.wait(10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signum)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, SIGKILL)
+                self.proc.wait(10)
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        self.stop(SIGKILL, timeout=10)
 
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(
@@ -255,12 +303,18 @@ class Service:
         return [line for line in text.splitlines() if line.strip()]
 
 
+def start_publisher(name: str, args: list[str], env: dict[str, str], logdir: Path) -> Service:
+    """``publisher ARGS`` as a :class:`Service` named ``name``."""
+    return Service(name, publisher_command(*args), env, logdir)
+
+
 def service_env(**settings: Any) -> dict[str, str]:
-    """The environment of a production process: the machine's, less test settings, plus these."""
+    """The environment of a process of ours: the machine's, less test and service settings,
+    plus these. The travelled clock (``PUBLISHER_TEST_CLOCK``) passes through."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "TEST_")) and k not in ("DATABASE_URL", "REDIS_URL")
+        if not k.startswith(("PYTEST", "TEST_", "DATABASE_", "REDIS_"))
     }
     # The checkout is importable whatever the state of the virtualenv's editable install.
     env["PYTHONPATH"] = child_pythonpath(str(ROOT))
@@ -317,3 +371,35 @@ def http(
         return status, json.loads(payload or b"null")
     except ValueError:
         return status, payload.decode(errors="replace")
+
+
+def drain_queues(app: Any) -> None:
+    """Run every queued job in this thread until the queues are empty (a burst worker)."""
+    from jobqueue.worker import EmbeddedWorker
+
+    queue = app.extensions["jobqueue"]
+    worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
+    worker.app = app
+    worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+
+
+def run_pipeline(
+    app: Any, session: Any = None, *, rounds: int = 1, now: datetime | None = None
+) -> list[TickReport]:
+    """One dispatcher pass and then the queues drained, ``rounds`` times; the tick reports.
+
+    With ``session`` (the test's own), it is committed first (SQLite allows one writer, and
+    the dispatcher and the worker write) and expired after, so it reads what they did.
+    """
+    from publisher.delivery.dispatch import dispatch_once
+
+    if session is not None:
+        session.commit()
+    reports = []
+    for _ in range(rounds):
+        with app.app_context():
+            reports.append(dispatch_once(now=now))
+        drain_queues(app)
+    if session is not None:
+        session.expire_all()
+    return reports

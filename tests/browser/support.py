@@ -46,17 +46,3 @@ def local_input(moment: datetime) -> str:
 
 def just_now() -> datetime:
     return datetime.now(LOCAL) - timedelta(minutes=1)
-
-
-def deliver_due(app: Any, rounds: int = 1) -> None:
-    """What the embedded dispatcher and worker threads do: claim due rows, run the jobs."""
-    from jobqueue.worker import EmbeddedWorker
-    from publisher.delivery.dispatch import dispatch_once
-
-    queue = app.extensions["jobqueue"]
-    for _ in range(rounds):
-        with app.app_context():
-            dispatch_once()
-        worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-        worker.app = app
-        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)

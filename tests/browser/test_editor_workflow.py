@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login, screenshot
-from tests.browser.support import deliver_due, just_now, local_input, poster_png, webhook_channel
+from tests.browser.support import just_now, local_input, poster_png, webhook_channel
 from tests.fakes.receiver import Receiver
+from tests.servers import run_pipeline
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +127,7 @@ def test_write_approve_schedule_deliver(live, browser_context, receiver, tmp_pat
     screenshot(editor, "07-calendar-week")
 
     # The dispatcher and a worker deliver it; the page says so.
-    deliver_due(live.app)
+    run_pipeline(live.app)  # what the embedded dispatcher and worker do
     editor.goto(publication_url)
     expect(editor.locator(".meta .badge").first).to_have_text("Đã đăng")
     expect(editor.locator("#h-attempts + .table-wrap")).to_contain_text("Đã đăng")

@@ -15,9 +15,9 @@ from typing import Any
 
 @dataclass
 class Plan:
-    """What to answer next: a list of (status, body) consumed in order, then 200."""
+    """What to answer next: (status, body[, headers]) consumed in order, then 200."""
 
-    answers: list[tuple[int, str]] = field(default_factory=list)
+    answers: list[tuple[Any, ...]] = field(default_factory=list)
     delay: float = 0.0
     delay_times: int = 0
     drop_times: int = 0
@@ -70,7 +70,8 @@ class Receiver:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def fail_next(self, *answers: tuple[int, str]) -> None:
+    def fail_next(self, *answers: tuple[Any, ...]) -> None:
+        """Answer the next requests with these ``(status, body)`` or ``(status, body, headers)``."""
         with self.lock:
             self.plan.answers.extend(answers)
 
@@ -92,7 +93,8 @@ class Receiver:
             if not signed:
                 self.bad_signatures += 1
             self.requests.append({"key": key, "body": json.loads(body or b"{}"), "signed": signed})
-            status, text = self.plan.answers.pop(0) if self.plan.answers else (200, "")
+            status, text, *more = self.plan.answers.pop(0) if self.plan.answers else (200, "")
+            headers = more[0] if more else {}
             delay = 0.0
             if self.plan.delay_times > 0:
                 delay = self.plan.delay
@@ -105,6 +107,8 @@ class Receiver:
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(payload)
 

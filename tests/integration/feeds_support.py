@@ -15,12 +15,11 @@ from sqlalchemy import update
 from content_library.assets import store_image
 from content_library.db import utcnow
 from content_library.models import Campaign, Drive
-from jobqueue.worker import EmbeddedWorker
 from publisher.delivery.channels import create_channel
-from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.publications import schedule
 from tests.factories import approved_content
+from tests.servers import run_pipeline
 
 BASE = "http://publisher.test"
 NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}
@@ -76,16 +75,6 @@ def drive(session, campaign_id: int | None = None, **kw: Any):
     session.add(row)
     session.flush()
     return row
-
-
-def run_pipeline(app) -> None:
-    """One dispatcher pass, then drain the queues in this thread (as production does)."""
-    queue = app.extensions["jobqueue"]
-    with app.app_context():
-        dispatch_once()
-    worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-    worker.app = app
-    worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
 
 
 def publish(app, session, items, channel, **kw: Any) -> list[int]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from content_library.models import Campaign, ContentItem, Drive
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Channel, Publication
-from tests.services import cli_env, free_port, start_cli, stop_process
+from tests.servers import free_port, run_publisher, service_env, start_publisher
 
 
 def test_users_create_with_password_on_stdin(app, db):
@@ -120,22 +120,18 @@ def test_seed_demo_twice_adds_nothing(app, db):
 def test_embedded_serve_says_so_and_delivers(tmp_path):
     from tests.fakes.receiver import Receiver
 
-    env = cli_env(
+    env = service_env(
         SECRET_KEY="embedded-test-secret-0123456789",
         INSTANCE_PATH=str(tmp_path),
         DISPATCH_TICK_SECONDS="0.5",
         OUTBOUND_ALLOW_PRIVATE="1",  # the receiver listens on 127.0.0.1
     )
     port = free_port()
-    log = tmp_path / "serve.log"
-    for args in (["db", "upgrade"], ["seed"]):
-        process = start_cli(args, env, log)
-        assert process.wait(120) == 0, log.read_text()
-    token_log = tmp_path / "token.log"
-    process = start_cli(["tokens", "create", "admin-cli", "--role", "admin"], env, token_log)
-    assert process.wait(60) == 0
-    token = re.search(r"pub_[A-Za-z0-9_\-]+", token_log.read_text()).group(0)
-    server = start_cli(["serve", "--port", str(port)], env, log)
+    run_publisher(env, "db", "upgrade", timeout=120)
+    run_publisher(env, "seed", timeout=120)
+    done = run_publisher(env, "tokens", "create", "admin-cli", "--role", "admin")
+    token = re.search(r"pub_[A-Za-z0-9_\-]+", done.stdout).group(0)
+    server = start_publisher("serve", ["serve", "--port", str(port)], env, tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -145,14 +141,11 @@ def test_embedded_serve_says_so_and_delivers(tmp_path):
                     break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        assert "embedded mode" in log.read_text()
+        assert "embedded mode" in server.output()
         with Receiver() as receiver, requests.Session() as http:
             http.headers["Authorization"] = f"Bearer {token}"
-            process = start_cli(
-                ["tokens", "create", "approver-cli", "--role", "approver"], env, token_log
-            )
-            assert process.wait(60) == 0
-            approver = re.findall(r"pub_[A-Za-z0-9_\-]+", token_log.read_text())[-1]
+            done = run_publisher(env, "tokens", "create", "approver-cli", "--role", "approver")
+            approver = re.search(r"pub_[A-Za-z0-9_\-]+", done.stdout).group(0)
             item = http.post(
                 base + "/api/v1/content",
                 json={"kind": "article", "title": "Hiến máu", "body": "Xin chào"},
@@ -191,7 +184,7 @@ def test_embedded_serve_says_so_and_delivers(tmp_path):
                 if status == "published":
                     break
                 time.sleep(0.3)
-            assert status == "published", log.read_text()[-2000:]
+            assert status == "published", server.output()[-2000:]
             assert len(receiver.requests) == 1
     finally:
-        stop_process(server)
+        server.stop()

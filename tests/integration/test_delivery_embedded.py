@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from content_library.db import utcnow
-from jobqueue.worker import EmbeddedWorker
 from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Attempt, Publication
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
+from tests.servers import drain_queues, run_pipeline
 
 # Webhook receivers listen on 127.0.0.1.
 pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
@@ -22,17 +22,6 @@ pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
 def receiver():
     with Receiver() as r:
         yield r
-
-
-def run_pipeline(app, rounds: int = 1) -> None:
-    """Dispatch, then drain the queue in this thread, ``rounds`` times."""
-    queue = app.extensions["jobqueue"]
-    for _ in range(rounds):
-        with app.app_context():
-            dispatch_once()
-        worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-        worker.app = app
-        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
 
 
 def test_due_publication_is_delivered_once(app, db, receiver):
@@ -123,10 +112,7 @@ def test_cancelled_while_queued_is_never_sent(app, db, receiver):
     assert row.status == "queued"
     cancel(db, row)
     db.commit()
-    queue = app.extensions["jobqueue"]
-    worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-    worker.app = app
-    worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+    drain_queues(app)
     db.expire_all()
     assert db.get(Publication, pub.id).status == "cancelled"
     assert receiver.requests == []

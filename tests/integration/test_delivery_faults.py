@@ -22,7 +22,7 @@ from publisher.delivery.models import Publication
 from tests.conftest import app_config, clean_database, migrate_and_seed_communes
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
-from tests.services import PrivateRedis, cli_env, start_cli, stop_process
+from tests.servers import RedisServer, Service, service_env, start_publisher, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +38,8 @@ FAST = {
 
 
 @pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis().start()
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
 
@@ -67,7 +67,7 @@ def world(postgres_url, private_redis, tmp_path):
         **FAST,
     )
     app = create_app(config)
-    env = cli_env(
+    env = service_env(
         DATABASE_URL=postgres_url,
         REDIS_URL=private_redis.url,
         QUEUE_PREFIX=prefix,
@@ -75,17 +75,17 @@ def world(postgres_url, private_redis, tmp_path):
         PUBLIC_BASE_URL="http://publisher.test",
         **FAST,
     )
-    processes = []
+    processes: list[Service] = []
 
-    def spawn(*args: str):
-        process = start_cli(list(args), env, tmp_path / f"{args[0]}-{len(processes)}.log")
+    def spawn(*args: str) -> Service:
+        process = start_publisher(f"{args[0]}-{len(processes)}", list(args), env, tmp_path)
         processes.append(process)
         return process
 
     spawn.processes = processes  # type: ignore[attr-defined]
-    yield app, spawn, tmp_path
+    yield app, spawn
     for process in processes:
-        stop_process(process, signal.SIGKILL, timeout=5)
+        process.stop(signal.SIGKILL, timeout=5)
     clean_database(app)
 
 
@@ -111,42 +111,34 @@ def statuses(app) -> dict[str, int]:
     return dict(rows)
 
 
-def wait_for(predicate, timeout: float, what: str, step: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def dispatch(app) -> None:
     with app.app_context():
         dispatch_once()
 
 
-def logs(tmp_path: Path) -> str:
-    return "\n".join(p.read_text(errors="replace")[-3000:] for p in tmp_path.glob("*.log"))
+def logs(spawn) -> str:
+    """The last lines each process started by ``spawn`` wrote, for a failure's message."""
+    return "\n".join(f"--- {p.name}\n{p.output()[-3000:]}" for p in spawn.processes)
 
 
 def test_worker_killed_mid_delivery_is_delivered_exactly_once(world, receiver):
-    app, spawn, tmp_path = world
+    app, spawn = world
     receiver.slow(6.0, times=1)
     [pub_id] = make_publications(app, receiver, 1)
     spawn("worker")
     dispatch(app)
-    wait_for(lambda: len(receiver.requests) == 1, 20, "the delivery to reach the receiver")
+    wait_until(lambda: len(receiver.requests) == 1, 20, "the delivery to reach the receiver")
     # The receiver holds the answer: kill the worker and its work horse while the call is open.
     for process in list(spawn.processes):
-        stop_process(process, signal.SIGKILL)
+        process.stop(signal.SIGKILL)
     assert statuses(app) == {"publishing": 1}
     time.sleep(float(FAST["LEASE_SECONDS"]) + 0.5)
     dispatch(app)  # reaps the lease: unconfirmed, then claims it again for reconciliation
     spawn("worker")
-    wait_for(
+    wait_until(
         lambda: statuses(app) == {"published": 1},
         30,
-        f"publication {pub_id} to be published\n{logs(tmp_path)}",
+        lambda: f"publication {pub_id} to be published\n{logs(spawn)}",
     )
     # The resend carries the same Idempotency-Key: the receiver counts one delivery.
     assert receiver.delivered_keys() == {receiver.requests[0]["key"]}
@@ -158,7 +150,7 @@ def test_worker_killed_mid_delivery_is_delivered_exactly_once(world, receiver):
     "worker_args", [["worker"], ["worker", "--no-fork"]], ids=["forking", "in-process"]
 )
 def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis, worker_args):
-    app, spawn, tmp_path = world
+    app, spawn = world
     ids = make_publications(app, receiver, 30)
     dispatch(app)
     assert statuses(app) == {"queued": 30}
@@ -166,39 +158,43 @@ def test_redis_flushed_while_queued_loses_nothing(world, receiver, private_redis
     time.sleep(float(FAST["VANISHED_JOB_SECONDS"]) + 0.2)
     spawn("dispatch")
     spawn(*worker_args)
-    wait_for(
+    wait_until(
         lambda: statuses(app) == {"published": 30},
         60,
-        f"all {len(ids)} publications to be published\n{logs(tmp_path)}",
+        lambda: f"all {len(ids)} publications to be published\n{logs(spawn)}",
     )
     assert len(receiver.requests) == 30
     assert len(receiver.delivered_keys()) == 30
 
 
 def test_redis_restarted_mid_run_loses_nothing(world, receiver, private_redis):
-    app, spawn, tmp_path = world
+    app, spawn = world
     make_publications(app, receiver, 60)
     spawn("dispatch")
     spawn("worker")
-    wait_for(lambda: len(receiver.requests) >= 5, 30, "deliveries to start")
+    wait_until(lambda: len(receiver.requests) >= 5, 30, "deliveries to start")
     private_redis.restart()
-    wait_for(lambda: statuses(app) == {"published": 60}, 90, f"all published\n{logs(tmp_path)}")
+    wait_until(
+        lambda: statuses(app) == {"published": 60},
+        90,
+        lambda: f"all published\n{logs(spawn)}",
+    )
     assert len(receiver.delivered_keys()) == 60
     assert len(receiver.requests) == 60
 
 
 def test_three_dispatchers_three_workers_500_publications_each_once(world, receiver):
-    app, spawn, tmp_path = world
+    app, spawn = world
     make_publications(app, receiver, 500)
     for _ in range(3):
         spawn("dispatch")
     for _ in range(3):
         spawn("worker")
-    wait_for(
+    wait_until(
         lambda: statuses(app) == {"published": 500},
         240,
-        f"500 publications to be published\n{logs(tmp_path)}",
-        step=0.5,
+        lambda: f"500 publications to be published\n{logs(spawn)}",
+        interval=0.5,
     )
     assert len(receiver.requests) == 500
     assert len(receiver.delivered_keys()) == 500

@@ -22,7 +22,7 @@ from publisher.delivery.models import Channel, Publication
 from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
-from tests.services import cli_env, start_cli, stop_process
+from tests.servers import service_env, start_publisher
 
 # The receivers listen on 127.0.0.1.
 pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
@@ -150,7 +150,7 @@ def test_phase_timings_are_written_only_when_asked(database_url, redis_url, tmp_
                 database.session.commit()
                 pub_id = pub.id
                 dispatch_once()
-            env = cli_env(
+            env = service_env(
                 DATABASE_URL=database_url,
                 REDIS_URL=redis_url,
                 SECRET_KEY=config["SECRET_KEY"],
@@ -159,9 +159,11 @@ def test_phase_timings_are_written_only_when_asked(database_url, redis_url, tmp_
                 PUBLISHER_PHASE_LOG=str(phase_log),
                 OUTBOUND_ALLOW_PRIVATE="1",  # the receiver listens on 127.0.0.1
             )
-            worker = start_cli(["worker", "--burst"], env, tmp_path / "worker.log")
-            assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()
-            stop_process(worker)
+            worker = start_publisher("worker", ["worker", "--burst"], env, tmp_path)
+            try:
+                assert worker.wait(120) == 0, worker.output()
+            finally:
+                worker.stop()
             assert len(receiver.requests) == 1
         with app.app_context():
             status = database.session.scalar(

@@ -16,7 +16,6 @@ from content_library.models import Drive
 from publisher.auth.models import User
 from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Channel, Publication
-from tests.integration.feeds_support import run_pipeline
 from tests.integration.planning_support import (
     LOCAL,
     TAN_PHONG,
@@ -27,6 +26,7 @@ from tests.integration.planning_support import (
     seed_2025,
     standard_channels,
 )
+from tests.servers import run_pipeline
 
 FEED = "/feeds/cong-thong-tin.rss"
 OLD_PLACE = "Nhà văn hóa tổ 5"

@@ -32,12 +32,13 @@ from jobqueue.worker import EmbeddedWorker
 from publisher import create_app
 from publisher.db import db as publisher_db
 from publisher.delivery.channels import adapter_for, create_channel, update_channel
-from publisher.delivery.dispatch import TickReport, dispatch_once
+from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.delivery.render import article_path, photo_for_graph, render
 from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication
 from tests.fakes import GraphEmulator, appsecret_proof
+from tests.servers import run_pipeline
 
 PAGE_ID = "1001"
 APP_SECRET = "app-secret-of-the-province"
@@ -108,21 +109,6 @@ def publication(db, channel, n: int = 1, *, kind: str = "script", **kw):
         **kw,
     )
     return due_publication(db, item, channel)
-
-
-def run_pipeline(app, db, rounds: int = 1) -> list[TickReport]:
-    """Dispatch, then drain the queues with an embedded worker, ``rounds`` times."""
-    db.commit()  # release SQLite's write lock: the dispatcher and the worker write
-    queue = app.extensions["jobqueue"]
-    reports = []
-    for _ in range(rounds):
-        with app.app_context():
-            reports.append(dispatch_once())
-        worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-        worker.app = app
-        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
-    db.expire_all()
-    return reports
 
 
 def fresh(db, model, ident):

@@ -16,7 +16,8 @@ from publisher.feedimport.jobs import import_job_id
 from publisher.feedimport.models import FeedSource
 from tests.conftest import app_config, clean_database
 from tests.integration.feed_server import feed_server
-from tests.integration.feeds_support import campaign, run_pipeline
+from tests.integration.feeds_support import campaign
+from tests.servers import run_pipeline
 
 API = "/api/v1/feed-sources"
 

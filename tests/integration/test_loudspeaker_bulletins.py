@@ -6,8 +6,6 @@ from dataclasses import replace
 from datetime import UTC, timedelta
 
 from content_library.db import utcnow
-from jobqueue.worker import EmbeddedWorker
-from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Publication
 from publisher.delivery.publications import cancel
 from publisher.loudspeaker.bulletins import bulletin_for, bulletins_for_day, items_for
@@ -22,6 +20,7 @@ from tests.integration.loudspeaker_support import (
     released,
     scheduled,
 )
+from tests.servers import run_pipeline
 
 HMTN = (
     "Đợt HMTN ngày 20/12/2024 lúc 7h30 tại Hội trường UBND TP. Lai Châu, mục tiêu 350 đơn vị máu."
@@ -203,15 +202,6 @@ def test_batch_matches_single(app, db):
     assert [i.publication_id for i in items_for(db, DOAN_KET, DAY)] == ids(batch[DOAN_KET])
 
 
-def _pipeline(app, now) -> None:
-    queue = app.extensions["jobqueue"]
-    with app.app_context():
-        dispatch_once(now=now)
-    worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-    worker.app = app
-    worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
-
-
 def test_release_at_the_release_hour_the_day_before(app, db):
     """Tomorrow-morning items enter bulletins at BULLETIN_RELEASE_HOUR (18:00) the day before."""
     channel = loudspeaker_channel(db, [TAN_PHONG])
@@ -221,13 +211,13 @@ def test_release_at_the_release_hour_the_day_before(app, db):
     assert db.get(Publication, pub.id).next_attempt_at == local(eve, 18)
     db.rollback()
 
-    _pipeline(app, local(eve, 17, 59))
+    run_pipeline(app, now=local(eve, 17, 59))
     db.expire_all()
     assert db.get(Publication, pub.id).status == "scheduled"
     assert bulletin_for(db, TAN_PHONG, DAY).is_empty
     db.rollback()
 
-    _pipeline(app, local(eve, 18, 0))
+    run_pipeline(app, now=local(eve, 18, 0))
     db.expire_all()
     row = db.get(Publication, pub.id)
     assert row.status == "published"

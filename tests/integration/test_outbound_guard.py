@@ -19,8 +19,8 @@ from channels import outbound
 from publisher.delivery.models import Channel, Publication
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
-from tests.integration.test_delivery_embedded import run_pipeline
 from tests.integration.ui_support import signed_in
+from tests.servers import run_pipeline
 
 SECRET = "receiver-secret-0123456789"
 PRIVATE_URLS = (

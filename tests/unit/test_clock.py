@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import travelled_clock
 
-from tests.services import cli_env
+from tests.servers import service_env
 
 
 def test_launched_processes_read_the_same_clock_as_the_tests():
     before = time.time()
     done = subprocess.run(
         [sys.executable, "-c", "import time; print(time.time())"],
-        env=cli_env(),
+        env=service_env(),
         capture_output=True,
         text=True,
         timeout=60,
