@@ -249,6 +249,9 @@ class Adapter:
     scheduled_in_slots: ClassVar[bool] = False
     # Addresses communes (its settings' ``commune_codes``): commune steps reach it only there.
     serves_communes: ClassVar[bool] = False
+    # Settings of a throwaway channel whose deliveries call out to nothing (the service's own
+    # record is the delivery), or None; a worker warms up by delivering through one.
+    offline_settings: ClassVar[Mapping[str, Any] | None] = None
 
     def __init__(self, config: ChannelConfig, session: Any | None = None) -> None:
         self.config = config

@@ -51,7 +51,13 @@ def extensions() -> dict[str, KindExtension]:
     found: dict[str, KindExtension] = {}
     for path in _EXTENSION_PATHS:
         module_name, _, attr = path.partition(":")
-        extension = getattr(importlib.import_module(module_name), attr)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not f"{module_name}.".startswith(f"{exc.name}."):
+                raise  # the module exists but something it imports does not
+            continue  # not there (yet): the kind adds nothing to the service
+        extension = getattr(module, attr)
         found[extension.kind] = extension
     return found
 

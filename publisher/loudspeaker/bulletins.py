@@ -41,7 +41,8 @@ from content_library.db import utcnow
 from content_library.models import Commune, ContentVersion
 from content_library.sanitize import html_to_text
 from publisher.delivery.models import Channel, Publication
-from publisher.delivery.render import reading_text_for, words_for
+from publisher.delivery.render import words_for
+from publisher.loudspeaker.reading import reading_text_for
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 NOON = time(12)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from channels.loudspeaker import load_abbreviations, spell_out
 from channels.loudspeaker.lints import Finding, lint_reading
+
+if TYPE_CHECKING:
+    from publisher.delivery.models import Publication
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -23,6 +27,14 @@ def abbreviations() -> dict[str, str]:
 def spell_out_text(text: str) -> str:
     """``text`` spelled out for reading aloud with the province's abbreviation table."""
     return spell_out(text, abbreviations())
+
+
+def reading_text_for(pub: Publication, text: str) -> str:
+    """What a bulletin reads for ``pub`` whose body is ``text``: the editor's correction
+    wins; otherwise the text spelled out for reading aloud."""
+    if pub.version.reading_text and not (pub.render_context or {}).get("body_html"):
+        return pub.version.reading_text
+    return spell_out_text(text)
 
 
 # Content lists, the approval queue and every content answer of the API check the same
