@@ -35,6 +35,7 @@ from channels.base import (
     RateLimited,
     Transient,
     Unknown,
+    clean_excerpt,
 )
 from content_library.db import utcnow
 from content_library.models import Drive
@@ -53,11 +54,12 @@ from publisher.delivery.models import (
 from publisher.delivery.records import (
     WORKER_NAME,
     autocommit,
-    claim_with_attempt,
+    claim_and_load,
     close_adapter,
     close_attempt,
     finish,
     open_attempt,
+    published_outcome,
     still_mine,
     write,
 )
@@ -116,40 +118,52 @@ def deliver(publication_id: int) -> str:
     timing.lap("connection")
     now = utcnow()
     token = uuid.uuid4().hex
-    claim = (
-        update(Publication)
-        .where(Publication.id == publication_id, Publication.status == "queued")
-        .values(
-            status="publishing",
-            attempt_token=token,
-            attempts=Publication.attempts + 1,
-            lease_until=now + timedelta(seconds=settings.LEASE_SECONDS),
-            updated_at=now,
-            # Reconciliation looks for posts made since the start of the last call that
-            # may have posted: this one, unless the row is still to be reconciled (then the
-            # earlier call's start stands). Older posts with the same words belong to
-            # other publications.
-            reconcile_since=case(
-                (Publication.reconcile.is_(True), Publication.reconcile_since), else_=now
-            ),
-        )
-    )
+    lease_until = now + timedelta(seconds=settings.LEASE_SECONDS)
     attempt_id: int | None = None
     if db.session.connection().dialect.name == "postgresql":
-        # The claim and its attempt row in one statement, one round trip: the INSERT reads
-        # the claimed row from a data-modifying CTE. A held or expired row drops it below.
-        attempt_id = write(claim_with_attempt(claim, token, now)).scalar()
-        claimed = attempt_id is not None
+        # The claim, its attempt row and the load in one statement, one round trip (see
+        # records.claim_and_load). A held or expired row drops its attempt row below.
+        row = db.session.execute(
+            claim_and_load(),
+            {
+                "claim_pid": publication_id,
+                "claim_token": token,
+                "claim_now": now,
+                "claim_lease": lease_until,
+            },
+        ).one_or_none()
+        timing.lap("claim")
+        if row is None:
+            db.session.rollback()
+            return "skipped"
+        pub, attempt_id, drive_held = row
+        channel, drive_held = pub.channel, bool(drive_held)
     else:
+        claim = (
+            update(Publication)
+            .where(Publication.id == publication_id, Publication.status == "queued")
+            .values(
+                status="publishing",
+                attempt_token=token,
+                attempts=Publication.attempts + 1,
+                lease_until=lease_until,
+                updated_at=now,
+                # As in records.claim_and_load: the start of the last call that may have
+                # posted, unless the row is still to be reconciled.
+                reconcile_since=case(
+                    (Publication.reconcile.is_(True), Publication.reconcile_since), else_=now
+                ),
+            )
+        )
         claimed = bool(write(claim).rowcount)
-    timing.lap("claim")
-    if not claimed:
-        db.session.rollback()
-        return "skipped"
-    # The claim, the checks and the attempt row commit together, before the channel call:
-    # one durable write instead of three (a worker that dies before it leaves the row
-    # queued, and the dispatcher requeues it).
-    pub, channel, drive_held = _load(publication_id)
+        timing.lap("claim")
+        if not claimed:
+            db.session.rollback()
+            return "skipped"
+        # The claim, the checks and the attempt row commit together, before the channel
+        # call: one durable write instead of three (a worker that dies before it leaves
+        # the row queued, and the dispatcher requeues it).
+        pub, channel, drive_held = _load(publication_id)
     extra = {"publication_id": pub.id}
     timing.lap("loads")
 
@@ -385,25 +399,37 @@ def _published(
     outcome: str,
 ) -> str:
     now = utcnow()
-    if not result.throttle_seconds:
-        # The outcome is one statement (see records.finish): in autocommit it is its own
-        # transaction, as atomic as BEGIN; UPDATE; COMMIT and two round trips cheaper.
-        autocommit()
-    done = finish(
-        pub.id,
-        token,
-        {
-            "status": "published",
-            "published_at": now,
-            "external_id": result.external_id,
-            "external_url": result.external_url,
-            "reconcile": False,
-            "last_error": None,
-            "last_error_class": None,
-        },
-        allow_unconfirmed=True,
-        closing=(attempt_id, outcome, None, result.excerpt),
-    )
+    if not result.throttle_seconds and autocommit():
+        # The outcome is one statement (see records.published_outcome): in autocommit it
+        # is its own transaction, as atomic as BEGIN; UPDATE; COMMIT and two round trips
+        # cheaper.
+        params = {
+            "out_pid": pub.id,
+            "out_token": token,
+            "out_now": now,
+            "out_ext_id": result.external_id,
+            "out_ext_url": result.external_url,
+            "out_attempt_id": attempt_id,
+            "out_outcome": outcome,
+            "out_excerpt": clean_excerpt(result.excerpt) or None,
+        }
+        done = bool(write(published_outcome(), params).rowcount)
+    else:
+        done = finish(
+            pub.id,
+            token,
+            {
+                "status": "published",
+                "published_at": now,
+                "external_id": result.external_id,
+                "external_url": result.external_url,
+                "reconcile": False,
+                "last_error": None,
+                "last_error_class": None,
+            },
+            allow_unconfirmed=True,
+            closing=(attempt_id, outcome, None, result.excerpt),
+        )
     timing.lap("outcome")
     if result.throttle_seconds > 0:
         pause_channel(

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Engine, case, delete, insert, literal, select, update
+from sqlalchemy import Engine, bindparam, case, delete, insert, literal, select, true, update
+from sqlalchemy.orm import aliased, contains_eager
 
 from channels.base import clean_excerpt
 from content_library.db import utcnow
+from content_library.models import Drive
 from publisher.db import db
 from publisher.delivery.models import Attempt, Publication
 
@@ -43,13 +46,13 @@ def autocommit() -> bool:
     return True
 
 
-def write(statement: Any) -> Any:
+def write(statement: Any, params: dict[str, Any] | None = None) -> Any:
     """Run an UPDATE or INSERT in the session's transaction without the ORM's bookkeeping.
 
     The ORM would match each bulk UPDATE against the objects in the session; deliver()
     reloads what it reads, so Core on the session's connection is all these writes need.
     """
-    return db.session.connection().execute(statement)
+    return db.session.connection().execute(statement, params)
 
 
 def open_attempt(pub: Publication, token: str, action: str, now: datetime) -> int:
@@ -67,12 +70,43 @@ def open_attempt(pub: Publication, token: str, action: str, now: datetime) -> in
     ).scalar_one()
 
 
-def claim_with_attempt(claim: Any, token: str, now: datetime) -> Any:
-    """``claim`` as a CTE feeding the attempt row's INSERT; returns the attempt's id."""
-    claimed = claim.returning(Publication.id, Publication.attempts, Publication.reconcile).cte(
-        "claimed"
+@cache
+def claim_and_load() -> Any:
+    """PostgreSQL: the claim, its attempt row and the load in one statement, built once.
+
+    The claim is a data-modifying CTE returning the whole claimed row; the attempt's
+    INSERT reads it, and the outer SELECT maps it onto a ``Publication`` joined with its
+    channel, version and item (``contains_eager``) and whether its drive has a change
+    waiting. One round trip, one commit (autocommit: the statement is its own
+    transaction); no row when the publication was not ``queued``.
+
+    Parameters: ``claim_pid``, ``claim_token``, ``claim_now``, ``claim_lease`` (named
+    unlike any column: a DML statement takes a parameter named like a column as a value
+    to set). Built once per process, so each delivery skips building the statement and
+    computing its cache key.
+    """
+    now = bindparam("claim_now", type_=Publication.updated_at.type)
+    token = bindparam("claim_token", type_=Publication.attempt_token.type)
+    claimed = (
+        update(Publication)
+        .where(Publication.id == bindparam("claim_pid"), Publication.status == "queued")
+        .values(
+            status="publishing",
+            attempt_token=token,
+            attempts=Publication.attempts + 1,
+            lease_until=bindparam("claim_lease", type_=Publication.lease_until.type),
+            updated_at=now,
+            # Reconciliation looks for posts made since the start of the last call that
+            # may have posted: this one, unless the row is still to be reconciled (then
+            # the earlier call's start stands).
+            reconcile_since=case(
+                (Publication.reconcile.is_(True), Publication.reconcile_since), else_=now
+            ),
+        )
+        .returning(*Publication.__table__.c)
+        .cte("claimed")
     )
-    return (
+    attempt = (
         insert(Attempt)
         .from_select(
             ["publication_id", "number", "action", "token", "started_at", "worker"],
@@ -80,12 +114,72 @@ def claim_with_attempt(claim: Any, token: str, now: datetime) -> Any:
                 claimed.c.id,
                 claimed.c.attempts,
                 case((claimed.c.reconcile.is_(True), "reconcile"), else_="publish"),
-                literal(token, Attempt.token.type),
-                literal(now, Attempt.started_at.type),
+                token,
+                now,
                 literal(WORKER_NAME, Attempt.worker.type),
             ),
         )
         .returning(Attempt.id)
+        .cte("attempt")
+    )
+    pub = aliased(Publication, claimed, name="pub")
+    return (
+        select(pub, attempt.c.id, Drive.pending_change.is_not(None))
+        .join(pub.channel)
+        .join(pub.version)
+        .join(pub.content)
+        .join(attempt, true())
+        .outerjoin(Drive, Drive.id == pub.drive_id)
+        .options(
+            contains_eager(pub.channel),
+            contains_eager(pub.version),
+            contains_eager(pub.content),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+@cache
+def published_outcome() -> Any:
+    """PostgreSQL: the successful outcome and its attempt's closing, one statement built once.
+
+    What :func:`finish` writes for a published row (``allow_unconfirmed``, ``closing``),
+    with bound parameters ``out_pid``, ``out_token``, ``out_now``, ``out_ext_id``,
+    ``out_ext_url``, ``out_attempt_id``, ``out_outcome``, ``out_excerpt`` (named unlike
+    any column: an UPDATE takes a parameter named like a column as a value to set). The
+    hot path skips building the statement and computing its cache key.
+    """
+    now = bindparam("out_now", type_=Publication.updated_at.type)
+    closing = (
+        update(Attempt)
+        .where(Attempt.id == bindparam("out_attempt_id"))
+        .values(
+            finished_at=now,
+            outcome=bindparam("out_outcome", type_=Attempt.outcome.type),
+            error=None,
+            response_excerpt=bindparam("out_excerpt", type_=Attempt.response_excerpt.type),
+        )
+    )
+    return (
+        update(Publication)
+        .where(
+            Publication.id == bindparam("out_pid"),
+            Publication.attempt_token
+            == bindparam("out_token", type_=Publication.attempt_token.type),
+            Publication.status.in_(("publishing", "unconfirmed")),
+        )
+        .values(
+            status="published",
+            published_at=now,
+            external_id=bindparam("out_ext_id", type_=Publication.external_id.type),
+            external_url=bindparam("out_ext_url", type_=Publication.external_url.type),
+            reconcile=False,
+            last_error=None,
+            last_error_class=None,
+            lease_until=None,
+            updated_at=now,
+        )
+        .add_cte(closing.cte("attempt_write"))
     )
 
 
