@@ -225,6 +225,8 @@ def main() -> None:
         "SECRET_KEY": SECRET,
         "QUEUE_PREFIX": prefix,
         "PUBLIC_BASE_URL": "http://publisher.test",
+        # The receiver is on loopback, which outbound calls refuse by default.
+        "OUTBOUND_ALLOW_PRIVATE": "1",
     }
     app = create_app({**settings, "INSTANCE_PATH": str(tmp)})
     env = service_env(**settings)

@@ -251,6 +251,9 @@ class Adapter:
     serves_communes: ClassVar[bool] = False
     # Its posts are articles of the service's own public feeds and pages (reports count them).
     public_articles: ClassVar[bool] = False
+    # Settings of a throwaway channel whose deliveries call out to nothing (the service's own
+    # record is the delivery), or None; a worker warms up by delivering through one.
+    offline_settings: ClassVar[Mapping[str, Any] | None] = None
 
     def __init__(self, config: ChannelConfig, session: Any | None = None) -> None:
         self.config = config

@@ -2,7 +2,8 @@
 
 The package is split by concern: :mod:`.adapter` (the HTTP calls), :mod:`.errors`
 (classification), :mod:`.usage` (usage headers and throttling), :mod:`.health`
-(``debug_token`` verdicts) and :mod:`.message` (what is sent). Import from here.
+(``debug_token`` verdicts), :mod:`.message` (what is sent) and :mod:`.media` (posters
+converted to what Graph takes). Import from here.
 
 Errors from Graph become the typed errors of :mod:`channels.base`:
 
@@ -46,6 +47,7 @@ from channels.fanpage.errors import (
 )
 from channels.fanpage.errors import _nothing_sent as _nothing_sent  # the unit tests use it
 from channels.fanpage.health import EXPIRY_WARNING_DAYS, REQUIRED_SCOPES
+from channels.fanpage.media import photo_for_graph
 from channels.fanpage.message import (
     MAX_MESSAGE_CHARS,
     MAX_PHOTO_BYTES,
@@ -80,6 +82,7 @@ __all__ = [
     "FanpageAdapter",
     "classify_error",
     "compose_message",
+    "photo_for_graph",
     "regain_seconds",
     "throttle_seconds",
     "usage_percent",

@@ -35,6 +35,7 @@ from channels.base import (
 )
 from channels.fanpage.errors import _ambiguous, _nothing_sent, _redact, classify_error
 from channels.fanpage.health import _health_from
+from channels.fanpage.media import photo_for_graph
 from channels.fanpage.message import MAX_MESSAGE_CHARS, _check_post, _upload, compose_message
 from channels.fanpage.usage import throttle_seconds
 
@@ -102,6 +103,11 @@ class FanpageAdapter(Adapter):
             "description": "Khoá bí mật ứng dụng, để gửi appsecret_proof",
         },
     }
+
+    @classmethod
+    def prepare_media(cls, item: MediaFile) -> MediaFile:
+        """JPEG or PNG under 4 MB (posters may be WebP or larger): see :func:`photo_for_graph`."""
+        return photo_for_graph(item)
 
     def __init__(self, config: ChannelConfig, session: requests.Session | None = None) -> None:
         super().__init__(config, session)

@@ -92,6 +92,7 @@ class LoudspeakerAdapter(Adapter):
     takes_media = False
     scheduled_in_slots = True
     serves_communes = True
+    offline_settings = {"commune_codes": ["00000"]}
     default_slots = {"morning": time(6, 0), "evening": time(17, 30)}
     settings_schema = {
         "commune_codes": {

@@ -15,13 +15,13 @@ def deliver(publication_id: int) -> str:
 
 def withdraw(publication_id: int) -> str:
     """RQ job: withdraw a delivered publication where the channel can."""
-    from publisher.delivery.pipeline import withdraw as run
+    from publisher.delivery.channel_jobs import withdraw as run
 
     return run(publication_id)
 
 
 def check_channel(channel_id: int) -> str:
     """RQ job: check a channel's credentials."""
-    from publisher.delivery.pipeline import check_channel as run
+    from publisher.delivery.channel_jobs import check_channel as run
 
     return run(channel_id)

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
+from channels.registry import kinds_where
 from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
 from jobqueue.connection import JobQueue, get_queue
@@ -242,7 +243,7 @@ def enqueue_token_checks(queue: JobQueue, now: datetime, every_hours: float) -> 
     cutoff = now - timedelta(hours=every_hours)
     rows = db.session.scalars(
         select(Channel.id).where(
-            Channel.kind == "fanpage",
+            Channel.kind.in_(kinds_where("can_check")),
             Channel.enabled.is_(True),
             or_(Channel.health_checked_at.is_(None), Channel.health_checked_at <= cutoff),
         )

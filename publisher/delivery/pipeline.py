@@ -10,27 +10,27 @@ attempt asks the channel (``adapter.lookup``) for a post made since ``reconcile_
 start of the last publishing attempt) before posting again. The lease is renewed as a
 compare-and-set on our token right before every channel call, so a slow worker whose row was
 reaped and handed to another worker never posts as well.
+
+The writes themselves (claim, attempt rows, outcomes) are in :mod:`.records`; withdrawing
+and checking a channel, the worker's other jobs, in :mod:`.channel_jobs`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import Engine, case, delete, insert, literal, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import contains_eager
 
 from channels.base import (
     ChannelBroken,
     ChannelError,
     DeliveryResult,
-    HealthReport,
     NotSupported,
     Permanent,
     RateLimited,
@@ -42,13 +42,8 @@ from content_library.db import utcnow
 from content_library.models import Drive
 from jobqueue import timing
 from publisher.db import db
-from publisher.delivery.channels import (
-    adapter_for,
-    delivery_adapter,
-    flag_channel,
-    pause_channel,
-    record_check,
-)
+from publisher.delivery.channel_jobs import check_channel, withdraw
+from publisher.delivery.channels import delivery_adapter, flag_channel, pause_channel
 from publisher.delivery.models import (
     DELIVERING_HEALTH,
     DRIVE_HOLD_CLASS,
@@ -57,155 +52,26 @@ from publisher.delivery.models import (
     Channel,
     Publication,
 )
+from publisher.delivery.records import (
+    WORKER_NAME,
+    autocommit,
+    claim_and_load,
+    close_adapter,
+    close_attempt,
+    finish,
+    open_attempt,
+    published_outcome,
+    still_mine,
+    write,
+)
 from publisher.delivery.render import render
 
 log = logging.getLogger(__name__)
-WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 # A row only a person can settle (the channel cannot be asked) is looked at again daily.
 MANUAL_CHECK_DELAY = timedelta(days=1)
 # Sent once a "published" outcome is committed, with ``publication_id`` and ``kind``: a
 # kind that keeps files derived from what it published (loudspeaker audio) listens.
 publication_published = Namespace().signal("publication-published")
-
-
-def _autocommit() -> bool:
-    """Run the session's next transaction in autocommit on PostgreSQL; True when it does.
-
-    Only for steps whose every write is a single statement (or whose writes may commit
-    one by one), and only on the app's own engine: a session bound to a connection (a
-    test's or the warm-up's outer transaction) keeps its transaction.
-    """
-    session = db.session()
-    bind = session.get_bind()
-    if (
-        session.in_transaction()
-        or not isinstance(bind, Engine)
-        or bind.dialect.name != "postgresql"
-    ):
-        session.connection()
-        return False
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
-
-
-def _write(statement: Any) -> Any:
-    """Run an UPDATE or INSERT in the session's transaction without the ORM's bookkeeping.
-
-    The ORM would match each bulk UPDATE against the objects in the session; deliver()
-    reloads what it reads, so Core on the session's connection is all these writes need.
-    """
-    return db.session.connection().execute(statement)
-
-
-def _open_attempt(pub: Publication, token: str, action: str, now: datetime) -> int:
-    return _write(
-        insert(Attempt)
-        .values(
-            publication_id=pub.id,
-            number=pub.attempts,
-            action=action,
-            token=token,
-            started_at=now,
-            worker=WORKER_NAME,
-        )
-        .returning(Attempt.id)
-    ).scalar_one()
-
-
-def _claim_with_attempt(claim: Any, token: str, now: datetime) -> Any:
-    """``claim`` as a CTE feeding the attempt row's INSERT; returns the attempt's id."""
-    claimed = claim.returning(Publication.id, Publication.attempts, Publication.reconcile).cte(
-        "claimed"
-    )
-    return (
-        insert(Attempt)
-        .from_select(
-            ["publication_id", "number", "action", "token", "started_at", "worker"],
-            select(
-                claimed.c.id,
-                claimed.c.attempts,
-                case((claimed.c.reconcile.is_(True), "reconcile"), else_="publish"),
-                literal(token, Attempt.token.type),
-                literal(now, Attempt.started_at.type),
-                literal(WORKER_NAME, Attempt.worker.type),
-            ),
-        )
-        .returning(Attempt.id)
-    )
-
-
-def _finish(
-    pub_id: int,
-    token: str,
-    values: dict[str, Any],
-    *,
-    allow_unconfirmed: bool = False,
-    closing: tuple[int, str, str | None, str] | None = None,
-    dropping: int | None = None,
-) -> bool:
-    """Record the outcome while our token holds; ``closing`` also closes the attempt row,
-    ``dropping`` deletes one (a held or expired row makes no attempt).
-
-    On PostgreSQL both writes travel as one statement (the attempt's write as a
-    data-modifying CTE): one round trip, and atomic even in autocommit.
-    """
-    statuses = ("publishing", "unconfirmed") if allow_unconfirmed else ("publishing",)
-    values = {**values, "lease_until": None, "updated_at": utcnow()}
-    statement = (
-        update(Publication)
-        .where(
-            Publication.id == pub_id,
-            Publication.attempt_token == token,
-            Publication.status.in_(statuses),
-        )
-        .values(**values)
-    )
-    attempt_write: Any = None
-    if closing is not None:
-        attempt_write = _closed_attempt(*closing)
-    elif dropping is not None:
-        attempt_write = delete(Attempt).where(Attempt.id == dropping)
-    if attempt_write is not None:
-        if db.session.connection().dialect.name == "postgresql":
-            statement = statement.add_cte(attempt_write.cte("attempt_write"))
-        else:
-            _write(attempt_write)
-    return bool(_write(statement).rowcount)
-
-
-def _closed_attempt(
-    attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
-) -> Any:
-    # Editors read the excerpt: whatever the adapter kept, only a short plain-text line.
-    kept = clean_excerpt(excerpt)
-    return (
-        update(Attempt)
-        .where(Attempt.id == attempt_id)
-        .values(finished_at=utcnow(), outcome=outcome, error=error, response_excerpt=kept or None)
-    )
-
-
-def _close_attempt(
-    attempt_id: int, outcome: str, error: str | None = None, excerpt: str = ""
-) -> None:
-    _write(_closed_attempt(attempt_id, outcome, error, excerpt))
-
-
-def _still_mine(pub_id: int, token: str, **values: Any) -> bool:
-    """Renew our lease right before a channel call; False when the row has moved on."""
-    now = utcnow()
-    lease = current_app.config["SETTINGS"].LEASE_SECONDS
-    done = db.session.execute(
-        update(Publication)
-        .where(
-            Publication.id == pub_id,
-            Publication.attempt_token == token,
-            Publication.status == "publishing",
-        )
-        .values(lease_until=now + timedelta(seconds=lease), updated_at=now, **values)
-    ).rowcount
-    db.session.commit()
-    return bool(done)
 
 
 def _hold_reason(channel: Channel) -> str:
@@ -214,12 +80,6 @@ def _hold_reason(channel: Channel) -> str:
     if not channel.enabled:
         return "Kênh đang tắt / channel disabled"
     return "Kênh đang tạm nghỉ / channel resting"
-
-
-def _close_adapter(adapter: Any) -> None:
-    close = getattr(adapter, "close", None)
-    if callable(close):
-        close()
 
 
 def backoff(attempts: int) -> float:
@@ -258,44 +118,56 @@ def deliver(publication_id: int) -> str:
     settings = current_app.config["SETTINGS"]
     # The claim with its attempt row is one statement on PostgreSQL, durable on its own:
     # autocommit spares the BEGIN and COMMIT round trips. (Elsewhere: one transaction.)
-    _autocommit()
+    autocommit()
     timing.lap("connection")
     now = utcnow()
     token = uuid.uuid4().hex
-    claim = (
-        update(Publication)
-        .where(Publication.id == publication_id, Publication.status == "queued")
-        .values(
-            status="publishing",
-            attempt_token=token,
-            attempts=Publication.attempts + 1,
-            lease_until=now + timedelta(seconds=settings.LEASE_SECONDS),
-            updated_at=now,
-            # Reconciliation looks for posts made since the start of the last call that
-            # may have posted: this one, unless the row is still to be reconciled (then the
-            # earlier call's start stands). Older posts with the same words belong to
-            # other publications.
-            reconcile_since=case(
-                (Publication.reconcile.is_(True), Publication.reconcile_since), else_=now
-            ),
-        )
-    )
+    lease_until = now + timedelta(seconds=settings.LEASE_SECONDS)
     attempt_id: int | None = None
     if db.session.connection().dialect.name == "postgresql":
-        # The claim and its attempt row in one statement, one round trip: the INSERT reads
-        # the claimed row from a data-modifying CTE. A held or expired row drops it below.
-        attempt_id = _write(_claim_with_attempt(claim, token, now)).scalar()
-        claimed = attempt_id is not None
+        # The claim, its attempt row and the load in one statement, one round trip (see
+        # records.claim_and_load). A held or expired row drops its attempt row below.
+        row = db.session.execute(
+            claim_and_load(),
+            {
+                "claim_pid": publication_id,
+                "claim_token": token,
+                "claim_now": now,
+                "claim_lease": lease_until,
+            },
+        ).one_or_none()
+        timing.lap("claim")
+        if row is None:
+            db.session.rollback()
+            return "skipped"
+        pub, attempt_id, drive_held = row
+        channel, drive_held = pub.channel, bool(drive_held)
     else:
-        claimed = bool(_write(claim).rowcount)
-    timing.lap("claim")
-    if not claimed:
-        db.session.rollback()
-        return "skipped"
-    # The claim, the checks and the attempt row commit together, before the channel call:
-    # one durable write instead of three (a worker that dies before it leaves the row
-    # queued, and the dispatcher requeues it).
-    pub, channel, drive_held = _load(publication_id)
+        claim = (
+            update(Publication)
+            .where(Publication.id == publication_id, Publication.status == "queued")
+            .values(
+                status="publishing",
+                attempt_token=token,
+                attempts=Publication.attempts + 1,
+                lease_until=lease_until,
+                updated_at=now,
+                # As in records.claim_and_load: the start of the last call that may have
+                # posted, unless the row is still to be reconciled.
+                reconcile_since=case(
+                    (Publication.reconcile.is_(True), Publication.reconcile_since), else_=now
+                ),
+            )
+        )
+        claimed = bool(write(claim).rowcount)
+        timing.lap("claim")
+        if not claimed:
+            db.session.rollback()
+            return "skipped"
+        # The claim, the checks and the attempt row commit together, before the channel
+        # call: one durable write instead of three (a worker that dies before it leaves
+        # the row queued, and the dispatcher requeues it).
+        pub, channel, drive_held = _load(publication_id)
     extra = {"publication_id": pub.id}
     timing.lap("loads")
 
@@ -314,13 +186,13 @@ def deliver(publication_id: int) -> str:
         }
         if not pub.reconcile:  # an unconfirmed row keeps its own message
             values.update(last_error=_hold_reason(channel), last_error_class="held")
-        _finish(pub.id, token, values, dropping=attempt_id)
+        finish(pub.id, token, values, dropping=attempt_id)
         db.session.commit()
         log.info("held: channel %s is %s", channel.slug, channel.health_status, extra=extra)
         return "held"
     if not pub.reconcile and drive_held:
         # Claimed just before an editor's drive change: its words wait for the approver.
-        _finish(
+        finish(
             pub.id,
             token,
             {
@@ -335,7 +207,7 @@ def deliver(publication_id: int) -> str:
         db.session.commit()
         return "held"
     if pub.expires_at and pub.expires_at <= now and not pub.reconcile:
-        _finish(
+        finish(
             pub.id,
             token,
             {
@@ -349,7 +221,7 @@ def deliver(publication_id: int) -> str:
         return "expired"
 
     if attempt_id is None:
-        attempt_id = _open_attempt(pub, token, "reconcile" if pub.reconcile else "publish", now)
+        attempt_id = open_attempt(pub, token, "reconcile" if pub.reconcile else "publish", now)
     timing.lap("attempt row")
 
     try:
@@ -362,8 +234,8 @@ def deliver(publication_id: int) -> str:
         log.exception("rendering failed", extra=extra)
         if pub.reconcile:  # an earlier call may have posted: failing would hide that post
             return _manual_check(pub, token, attempt_id, f"render failed: {exc}")
-        _close_attempt(attempt_id, "error", f"render failed: {exc}")
-        _finish(
+        close_attempt(attempt_id, "error", f"render failed: {exc}")
+        finish(
             pub.id,
             token,
             {
@@ -386,7 +258,7 @@ def deliver(publication_id: int) -> str:
             claimed_at = None  # time has passed during the lookup: renew the lease first
         return _publish(pub, channel, adapter, post, token, attempt_id, claimed_at=claimed_at)
     finally:
-        _close_adapter(adapter)
+        close_adapter(adapter)
         timing.lap("bookkeeping")
 
 
@@ -404,8 +276,8 @@ def _publish(
     lease = current_app.config["SETTINGS"].LEASE_SECONDS
     fresh = claimed_at is not None and utcnow() - claimed_at < timedelta(seconds=lease / 3)
     # A claim made a moment ago is still ours: renewing it would cost a durable write.
-    if not fresh and not _still_mine(pub.id, token):
-        _close_attempt(attempt_id, "lost", "the row moved on before the call (lease ran out)")
+    if not fresh and not still_mine(pub.id, token):
+        close_attempt(attempt_id, "lost", "the row moved on before the call (lease ran out)")
         db.session.commit()
         log.warning(
             "lease lost before the channel call; not posting", extra={"publication_id": pub.id}
@@ -432,8 +304,8 @@ def _manual_check(
     pub: Publication, token: str, attempt_id: int, reason: str, excerpt: str = ""
 ) -> str:
     """The channel cannot tell whether the earlier call posted: a person must look."""
-    _close_attempt(attempt_id, "unknown", reason, excerpt)
-    _finish(
+    close_attempt(attempt_id, "unknown", reason, excerpt)
+    finish(
         pub.id,
         token,
         {
@@ -459,8 +331,8 @@ def _reconcile(
             pub, token, attempt_id, "cannot look up earlier deliveries on this channel"
         )
     since = (pub.reconcile_since or pub.created_at) - timedelta(minutes=5)
-    if not _still_mine(pub.id, token):
-        _close_attempt(attempt_id, "lost", "the row moved on before the lookup (lease ran out)")
+    if not still_mine(pub.id, token):
+        close_attempt(attempt_id, "lost", "the row moved on before the lookup (lease ran out)")
         db.session.commit()
         return "lost"
     try:
@@ -483,7 +355,7 @@ def _reconcile(
     if found is not None:
         return _published(pub, channel, token, attempt_id, found, "reconciled_found")
     now = utcnow()
-    _close_attempt(attempt_id, "reconciled_absent", "earlier attempt did not reach the channel")
+    close_attempt(attempt_id, "reconciled_absent", "earlier attempt did not reach the channel")
     # Settled: nothing was posted. The new call is a fresh publishing attempt; should its
     # outcome be unknown in turn, _failed or the reaper sets ``reconcile`` again.
     db.session.execute(
@@ -506,8 +378,8 @@ def _reconcile(
     db.session.add(attempt)
     db.session.commit()
     if pub.expires_at and pub.expires_at <= utcnow():
-        _close_attempt(attempt.id, "expired", "deadline passed while reconciling")
-        _finish(
+        close_attempt(attempt.id, "expired", "deadline passed while reconciling")
+        finish(
             pub.id,
             token,
             {
@@ -531,25 +403,37 @@ def _published(
     outcome: str,
 ) -> str:
     now = utcnow()
-    if not result.throttle_seconds:
-        # The outcome is one statement (see _finish): in autocommit it is its own
-        # transaction, as atomic as BEGIN; UPDATE; COMMIT and two round trips cheaper.
-        _autocommit()
-    done = _finish(
-        pub.id,
-        token,
-        {
-            "status": "published",
-            "published_at": now,
-            "external_id": result.external_id,
-            "external_url": result.external_url,
-            "reconcile": False,
-            "last_error": None,
-            "last_error_class": None,
-        },
-        allow_unconfirmed=True,
-        closing=(attempt_id, outcome, None, result.excerpt),
-    )
+    if not result.throttle_seconds and autocommit():
+        # The outcome is one statement (see records.published_outcome): in autocommit it
+        # is its own transaction, as atomic as BEGIN; UPDATE; COMMIT and two round trips
+        # cheaper.
+        params = {
+            "out_pid": pub.id,
+            "out_token": token,
+            "out_now": now,
+            "out_ext_id": result.external_id,
+            "out_ext_url": result.external_url,
+            "out_attempt_id": attempt_id,
+            "out_outcome": outcome,
+            "out_excerpt": clean_excerpt(result.excerpt) or None,
+        }
+        done = bool(write(published_outcome(), params).rowcount)
+    else:
+        done = finish(
+            pub.id,
+            token,
+            {
+                "status": "published",
+                "published_at": now,
+                "external_id": result.external_id,
+                "external_url": result.external_url,
+                "reconcile": False,
+                "last_error": None,
+                "last_error_class": None,
+            },
+            allow_unconfirmed=True,
+            closing=(attempt_id, outcome, None, result.excerpt),
+        )
     timing.lap("outcome")
     if result.throttle_seconds > 0:
         pause_channel(
@@ -634,79 +518,10 @@ def _failed(
         else:
             values.update(status="scheduled", next_attempt_at=next_at)
             outcome = "retry"
-    _finish(pub.id, token, values, closing=(attempt_id, exc.error_class, message, exc.excerpt))
+    finish(pub.id, token, values, closing=(attempt_id, exc.error_class, message, exc.excerpt))
     db.session.commit()
     log.warning("delivery %s: %s", outcome, message, extra=extra)
     return outcome
-
-
-def withdraw(publication_id: int) -> str:
-    """Remove a delivered post where the channel allows it (Fanpage: delete the post)."""
-    pub = db.session.get(Publication, publication_id)
-    if pub is None or not pub.withdraw_pending:
-        return "skipped"
-    adapter = adapter_for(pub.channel)
-    external_id, channel_id = pub.external_id, pub.channel_id
-    db.session.commit()
-    try:
-        if external_id:
-            adapter.withdraw(external_id)
-    except (Transient, RateLimited, Unknown) as exc:
-        if isinstance(exc, RateLimited):
-            # The dispatcher re-enqueues withdrawals only on a ready channel: rest it.
-            pause_channel(db.session, channel_id, exc.retry_after, str(exc))
-        pub.last_error = f"Gỡ bài chưa được, sẽ thử lại / withdraw failed, will retry: {exc}"
-        db.session.commit()
-        raise
-    except ChannelBroken as exc:
-        # The same credentials post too: flag the channel; the withdrawal waits for the fix.
-        flag_channel(db.session, channel_id, str(exc))
-        pub.last_error = (
-            f"Gỡ bài chờ kênh được sửa / withdraw held until the channel is fixed: {exc}"
-        )
-        db.session.commit()
-        return "held"
-    except ChannelError as exc:
-        pub.withdraw_pending = False
-        pub.cancelled_at = None
-        pub.last_error = f"Không gỡ được bài / could not withdraw: {exc}"
-        db.session.commit()
-        return "failed"
-    finally:
-        _close_adapter(adapter)
-    now = utcnow()
-    pub.withdraw_pending = False
-    pub.status = "cancelled"
-    pub.withdrawn_at = now
-    db.session.commit()
-    return "withdrawn"
-
-
-def check_channel(channel_id: int) -> str:
-    """Check a channel's credentials now and record the verdict.
-
-    A passing check clears a ``needs_attention`` flag, so held publications resume; a check
-    Graph cannot answer (network, rate limit) changes nothing but the time of the check.
-    """
-    channel = db.session.get(Channel, channel_id)
-    if channel is None:
-        return "missing"
-    adapter = adapter_for(channel)
-    db.session.commit()  # no transaction stays open during the call
-    try:
-        report = adapter.check()
-    except ChannelBroken as exc:
-        report = HealthReport(status="needs_attention", reason=str(exc))
-    except ChannelError as exc:
-        log.warning("token check for %s could not run: %s", channel.slug, exc)
-        channel.health_checked_at = utcnow()
-        db.session.commit()
-        return "unknown"
-    finally:
-        _close_adapter(adapter)
-    record_check(db.session, channel, report)
-    db.session.commit()
-    return report.status
 
 
 __all__ = ["check_channel", "deliver", "withdraw"]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from channels.registry import adapter_class
 from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
 from publisher.delivery.models import PENDING_STATUSES, Channel, Publication
@@ -33,7 +34,8 @@ def request_hash(data: dict[str, Any]) -> str:
 
 
 def release_time(scheduled_at: datetime, release_hour: int) -> datetime:
-    """Loudspeaker items enter bulletins from ``release_hour`` local the day before airing."""
+    """Items of a kind delivered in daily sessions (bulletins) are released ahead of the
+    day: from ``release_hour`` local the day before airing."""
     local_day = scheduled_at.astimezone(LOCAL).date()
     release = datetime.combine(local_day - timedelta(days=1), time(release_hour), LOCAL)
     return min(release.astimezone(UTC), scheduled_at)
@@ -91,7 +93,8 @@ def schedule(
         raise PublicationError(
             "Nội dung chưa được phê duyệt / content has no approved version", 409
         )
-    if item.kind == "poster" and channel.kind == "fanpage":
+    adapter = adapter_class(channel.kind)
+    if item.kind == "poster" and adapter.poster_needs_image:
         version = next(v for v in item.versions if v.id == item.approved_version_id)
         if version.asset_id is None:
             raise PublicationError(
@@ -107,7 +110,7 @@ def schedule(
             {"expires_at": "must be after scheduled_at"},
         )
     due = scheduled_at
-    if channel.kind == "loudspeaker":
+    if adapter.scheduled_in_slots:
         due = release_time(scheduled_at, release_hour)
     pub = Publication(
         content_id=item.id,
@@ -145,12 +148,11 @@ def cancel(session: Session, pub: Publication) -> Publication:
         if not done:
             raise PublicationError("Trạng thái vừa thay đổi, hãy thử lại / state changed, retry")
     elif pub.status == "published":
-        from channels.registry import adapter_class
-
-        if not adapter_class(pub.channel.kind).can_withdraw:
+        adapter = adapter_class(pub.channel.kind)
+        if not adapter.can_withdraw:
             raise PublicationError("Kênh này không cho gỡ bài / this channel cannot withdraw")
-        if pub.channel.kind == "fanpage":
-            # Deleting the post is a call to the Page: a job does it and records the outcome.
+        if adapter.withdraw_is_remote:
+            # Removing the post is a call to the channel: a job does it and records the outcome.
             pub.withdraw_pending = True
             pub.cancelled_at = now
         else:

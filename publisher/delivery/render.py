@@ -1,22 +1,24 @@
-"""Rendering a publication for its channel: the frozen version, plus links and media."""
+"""Rendering a publication for its channel: the frozen version, plus links and media.
+
+The channel's adapter prepares the media and shapes the post; its kind's extension adds
+what needs the database. Nothing here knows a kind by name.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
-from dataclasses import replace
 from typing import Any
 
 from flask import current_app
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from channels.base import MediaFile, RenderedPost
-from channels.fanpage import MAX_PHOTO_BYTES, PHOTO_MIMES
+from channels.registry import adapter_class
 from content_library.models import Asset
 from content_library.sanitize import html_to_text
 from content_library.search import slugify
 from publisher.delivery.models import Publication
+from publisher.extensions import extension_for
 from publisher.media_paths import media_path
 from publisher.tags import tag_uri
 
@@ -66,8 +68,11 @@ def render(session: Session, pub: Publication) -> RenderedPost:
                     height=asset.height,
                 ),
             )
-    if pub.channel.kind == "fanpage":
-        media = tuple(photo_for_graph(item) for item in media)
+    kind = pub.channel.kind
+    adapter = adapter_class(kind)
+    if adapter.takes_media:
+        # Converted to what the channel accepts (format, size), the same bytes every attempt.
+        media = tuple(adapter.prepare_media(item) for item in media)
     link = None
     if pub.content.kind in ("article", "poster"):
         link = base + article_path(pub.content_id, title)
@@ -75,14 +80,14 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         "guid": rss_guid(pub.content_id),
         "content_id": pub.content_id,
         "version": version.number,
-        "channel_kind": pub.channel.kind,
+        "channel_kind": kind,
         "slot": pub.slot,
         "repeats": pub.repeats,
         "drive_id": pub.drive_id,
     }
-    if pub.channel.kind == "loudspeaker":
-        extra["reading_text"] = reading_text_for(pub, text)
-    return RenderedPost(
+    # What the kind adds from the database (e.g. the words a bulletin reads).
+    extra.update(extension_for(kind).post_extra(session, pub, text))
+    post = RenderedPost(
         publication_id=pub.id,
         idempotency_key=idempotency_key(pub.id),
         title=title,
@@ -99,58 +104,4 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         expires_at=pub.expires_at,
         extra=extra,
     )
-
-
-def photo_for_graph(item: MediaFile) -> MediaFile:
-    """The poster as the Graph API takes it: JPEG or PNG under 4 MB.
-
-    Posters may be uploaded as WebP (or as large as ASSET_MAX_BYTES), which Facebook refuses.
-    Transparency keeps PNG when PNG fits; otherwise JPEG, at falling quality and then smaller
-    sizes until it fits. Deterministic, so every attempt uploads the same bytes.
-    """
-    if item.mime in PHOTO_MIMES and 0 < len(item.data) <= MAX_PHOTO_BYTES:
-        return item
-    with Image.open(io.BytesIO(item.data)) as source:
-        source.load()
-        image = source.convert("RGBA") if _has_alpha(source) else source.convert("RGB")
-    stem = (item.filename or "poster").rsplit(".", 1)[0] or "poster"
-    if image.mode == "RGBA":
-        data = _encode(image, "PNG")
-        if len(data) <= MAX_PHOTO_BYTES:
-            return _converted(item, f"{stem}.png", "image/png", data, image)
-        flat = Image.new("RGB", image.size, "white")
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    for _ in range(12):
-        for quality in (90, 80, 70):
-            data = _encode(image, "JPEG", quality=quality)
-            if len(data) <= MAX_PHOTO_BYTES:
-                return _converted(item, f"{stem}.jpg", "image/jpeg", data, image)
-        image = image.resize((max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)))
-    raise ValueError(f"cannot bring poster {item.filename} under {MAX_PHOTO_BYTES} bytes")
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-
-
-def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, optimize=True, **options)
-    return out.getvalue()
-
-
-def _converted(item: MediaFile, name: str, mime: str, data: bytes, image: Image.Image) -> MediaFile:
-    # The public URL still serves the original file, so it does not describe these bytes.
-    return replace(
-        item, filename=name, mime=mime, data=data, url=None, width=image.width, height=image.height
-    )
-
-
-def reading_text_for(pub: Publication, text: str) -> str:
-    """The editor's correction wins; otherwise the text spelled out for reading aloud."""
-    if pub.version.reading_text and not (pub.render_context or {}).get("body_html"):
-        return pub.version.reading_text
-    from publisher.loudspeaker.reading import spell_out_text
-
-    return spell_out_text(text)
+    return adapter.shape_post(post)

@@ -29,6 +29,14 @@ def spell_out_text(text: str) -> str:
     return spell_out(text, abbreviations())
 
 
+def reading_text_for(pub: Publication, text: str) -> str:
+    """What a bulletin reads for ``pub`` whose body is ``text``: the editor's correction
+    wins; otherwise the text spelled out for reading aloud."""
+    if pub.version.reading_text and not (pub.render_context or {}).get("body_html"):
+        return pub.version.reading_text
+    return spell_out_text(text)
+
+
 # Content lists, the approval queue and every content answer of the API check the same
 # few texts again; the findings are a pure function of the two texts and the table.
 @lru_cache(maxsize=1024)

@@ -24,7 +24,7 @@ from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select, update
 
 from channels.base import MediaFile
-from channels.fanpage import compose_message
+from channels.fanpage import FanpageAdapter, compose_message, photo_for_graph
 from content_library.assets import process_image
 from content_library.db import utcnow
 from content_library.models import Asset
@@ -34,7 +34,7 @@ from publisher.db import db as publisher_db
 from publisher.delivery.channels import adapter_for, create_channel, update_channel
 from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Attempt, Channel, Publication
-from publisher.delivery.render import article_path, photo_for_graph, render
+from publisher.delivery.render import article_path, render
 from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication
 from tests.fakes import GraphEmulator, appsecret_proof
@@ -252,7 +252,7 @@ def test_an_oversized_poster_is_brought_under_four_megabytes():
     big = MediaFile(filename="to.png", mime="image/png", data=out.getvalue())
     assert len(big.data) > 4 * 1024 * 1024
 
-    small = photo_for_graph(big)
+    small = FanpageAdapter.prepare_media(big)
 
     assert small.mime == "image/jpeg" and small.filename == "to.jpg"
     assert small.data.startswith(JPEG_MAGIC) and len(small.data) <= 4 * 1024 * 1024
