@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from channels.base import MediaFile, RenderedPost
 from channels.fanpage import MAX_PHOTO_BYTES, PHOTO_MIMES
+from channels.registry import adapter_class
 from content_library.models import Asset
 from content_library.sanitize import html_to_text
 from content_library.search import slugify
@@ -82,6 +83,10 @@ def render(session: Session, pub: Publication) -> RenderedPost:
     }
     if pub.channel.kind == "loudspeaker":
         extra["reading_text"] = reading_text_for(pub, text)
+    if not media and adapter_class(pub.channel.kind).wants_share_image:
+        # The image a link preview shows for a post without a poster, for channels that
+        # take images by URL (the campaign's, else the site's).
+        extra["share_image_url"] = share_image_url(session, pub, base)
     return RenderedPost(
         publication_id=pub.id,
         idempotency_key=idempotency_key(pub.id),
@@ -99,6 +104,19 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         expires_at=pub.expires_at,
         extra=extra,
     )
+
+
+def share_image_url(session: Session, pub: Publication, base: str) -> str:
+    """The public URL of the campaign image of the publication's item (else its drive's)."""
+    from content_library.models import Campaign, Drive
+    from publisher.feeds.share_images import share_image
+
+    campaign_id = pub.content.campaign_id
+    if campaign_id is None and pub.drive_id is not None:
+        drive = session.get(Drive, pub.drive_id)
+        campaign_id = drive.campaign_id if drive is not None else None
+    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    return share_image(base, campaign).url
 
 
 def photo_for_graph(item: MediaFile) -> MediaFile:

@@ -27,6 +27,7 @@ VALID = {
     "fanpage": {"page_id": "1234567890", "access_token": "page-token"},
     "rss": {"title": "Tin hiến máu"},
     "loudspeaker": {"commune_codes": ["03408"]},
+    "zalo": {"app_id": "1", "app_secret": "s", "access_token": "a", "refresh_token": "r"},
 }
 TYPES = {"string", "list", "object", "integer", "boolean"}
 
@@ -53,6 +54,8 @@ def make(kind: str, port: int | None = None) -> Adapter:
         options={
             "graph_url": closed,
             "graph_version": "v25.0",
+            "openapi_url": closed,
+            "oauth_url": closed,
             "timeout": 2,
             "connect_timeout": 1,
             "public_base_url": "http://publisher.test",
@@ -74,7 +77,11 @@ def post() -> RenderedPost:
         link="http://publisher.test/articles/7-hien-mau",
         scheduled_at=datetime.now(UTC),
         expires_at=datetime.now(UTC) + timedelta(days=1),
-        extra={"guid": "tag:publisher.test,2025:content-7", "reading_text": "ngày hai mươi"},
+        extra={
+            "guid": "tag:publisher.test,2025:content-7",
+            "reading_text": "ngày hai mươi",
+            "share_image_url": "http://publisher.test/images/share.png",
+        },
     )
 
 
