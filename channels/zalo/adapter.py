@@ -365,7 +365,8 @@ class ZaloAdapter(Adapter):
         """Renew the access token ahead of expiry (through the store), then ask for the OA."""
         expires = expiry_of(self._settings)
         if expires is None or expires - datetime.now(UTC) < REFRESH_AHEAD:
-            self._refresh(spent=None)
+            # Skipped under the lock when another process has just renewed the pair.
+            self._refresh(spent=str(self._settings.get("access_token") or ""))
         try:
             answer = self._call("GET", "/v2.0/oa/getoa")
         except (ChannelBroken, Permanent) as exc:

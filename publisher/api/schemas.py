@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from channels.registry import kinds as registered_kinds
 from publisher.api.framework import schema
 from publisher.delivery.models import PUBLICATION_STATUSES
 
@@ -357,7 +358,7 @@ schema(
         "properties": {"file": {"type": "string", "format": "binary"}},
     },
 )
-CHANNEL_KIND = {"type": "string", "enum": ["fanpage", "rss", "loudspeaker", "webhook"]}
+CHANNEL_KIND = {"type": "string", "enum": registered_kinds()}
 HEALTH = {
     "type": "object",
     "required": ["status", "reason", "until"],

@@ -149,8 +149,8 @@ def cancel(session: Session, pub: Publication) -> Publication:
 
         if not adapter_class(pub.channel.kind).can_withdraw:
             raise PublicationError("Kênh này không cho gỡ bài / this channel cannot withdraw")
-        if pub.channel.kind == "fanpage":
-            # Deleting the post is a call to the Page: a job does it and records the outcome.
+        if adapter_class(pub.channel.kind).withdraw_is_remote:
+            # Removing the post is a call to the channel: a job does it and records the outcome.
             pub.withdraw_pending = True
             pub.cancelled_at = now
         else:
