@@ -436,3 +436,26 @@ def test_channel_through_the_api_keeps_secrets_out_of_answers_and_logs(
     )
     assert bad.status_code == 422 or bad.status_code == 400
     assert "settings.access_token" in bad.get_data(as_text=True)
+
+
+def test_concurrent_checks_spend_the_refresh_token_once(app, db, zalo, tokens, app_secret):
+    import threading
+
+    channel = zalo_channel(db, tokens, app_secret)
+    db.commit()
+    zalo.delay(0.3, path_contains="/v4/oa/access_token")  # a slow renewal widens the race
+    verdicts: list[str] = []
+
+    def check() -> None:
+        with app.app_context():
+            verdicts.append(check_channel(channel.id))
+
+    threads = [threading.Thread(target=check) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert verdicts == ["ok", "ok", "ok"]
+    assert [r["verdict"] for r in zalo.refreshes] == ["ok"]
+    kept = stored(db, channel.id)
+    assert kept["refresh_token"] != tokens[1] and kept[EXPIRES_SETTING]

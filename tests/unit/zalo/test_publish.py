@@ -257,3 +257,25 @@ def test_withdraw_of_an_unreachable_zalo_is_retried(adapter, zalo):
     with pytest.raises(Transient):
         adapter.withdraw(result.external_id)
     assert len(zalo.articles()) == 1
+
+
+def test_sticky_faults_last_until_cleared(adapter, zalo):
+    zalo.inject_error(-211, "Out of quota", path_contains="/article/create", sticky=True)
+    for _ in range(3):
+        with pytest.raises(RateLimited):
+            adapter.publish(make_post())
+    zalo.clear_faults()
+    adapter.publish(make_post())
+    assert len(zalo.articles()) == 1
+    assert [c.answer["error"] for c in zalo.calls("/article/create")][:3] == [-211] * 3
+
+
+def test_emulator_refuses_a_token_in_the_query(zalo, store):
+    import requests
+
+    answer = requests.get(
+        zalo.base_url + "/v2.0/oa/getoa",
+        params={"access_token": store.settings["access_token"]},
+        timeout=5,
+    )
+    assert answer.status_code == 200 and answer.json()["error"] == -216
