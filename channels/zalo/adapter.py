@@ -336,7 +336,14 @@ class ZaloAdapter(Adapter):
                 )
                 if found == target:
                     article_id = str(item["id"])
-                    note = "Tìm thấy khi đối chiếu; không tự gửi tới người theo dõi lần nữa"
+                    note = "Tìm thấy khi đối chiếu"
+                    if self._settings.get("broadcast") is True:
+                        # Sending now could reach followers twice (a worker may have died
+                        # after sending): a person decides.
+                        note += (
+                            "; chưa tự gửi tới người theo dõi vì lần gửi trước không rõ kết "
+                            "quả, gửi tay nếu cần"
+                        )
                     url = _link_of(detail) or item.get("link_view")
                     return DeliveryResult(
                         article_id, url, _excerpt(article_id, article.title, note)

@@ -279,3 +279,14 @@ def test_emulator_refuses_a_token_in_the_query(zalo, store):
         timeout=5,
     )
     assert answer.status_code == 200 and answer.json()["error"] == -216
+
+
+def test_an_article_found_by_reconciling_is_not_broadcast(make_adapter, zalo):
+    adapter = make_adapter(settings={"broadcast": True})
+    zalo.drop_after_store(path_contains="/article/create")
+    since = datetime.now(UTC)
+    with pytest.raises(Unknown):
+        adapter.publish(make_post())
+    found = adapter.lookup(make_post(), since)
+    assert found is not None and "gửi tay" in found.excerpt
+    assert zalo.broadcasts == [] and zalo.calls("/oa/message") == []
