@@ -127,13 +127,6 @@ class ZaloAdapter(Adapter):
             "label": "Gửi tới người theo dõi",
             "help": "Sau khi đăng, gửi bài tới người quan tâm OA (tốn phí, không thu hồi được)",
         },
-        EXPIRES_SETTING: {
-            "type": "string",
-            "required": False,
-            "label": "Hạn mã truy cập",
-            "help": "Hệ thống tự ghi khi làm mới mã; không cần nhập",
-            "max_length": 40,
-        },
     }
 
     def __init__(self, config: ChannelConfig, session: requests.Session | None = None) -> None:
@@ -151,6 +144,20 @@ class ZaloAdapter(Adapter):
             self.session = requests.Session()
             self._finalizer = weakref.finalize(self, self.session.close)
         self._tokens = TokenClient(self.session, self.oauth_url, self._timeouts)
+
+    @classmethod
+    def validate_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The schema's settings, plus the access token's expiry the service itself keeps
+        (written on each renewal; not a field anyone fills in, so not in the schema)."""
+        if not isinstance(settings, Mapping):
+            return super().validate_settings(settings)
+        kept = settings.get(EXPIRES_SETTING)
+        cleaned = super().validate_settings(
+            {k: v for k, v in settings.items() if k != EXPIRES_SETTING}
+        )
+        if isinstance(kept, str) and kept and expiry_of({EXPIRES_SETTING: kept}) is not None:
+            cleaned[EXPIRES_SETTING] = kept
+        return cleaned
 
     @property
     def _timeouts(self) -> tuple[float, float]:

@@ -21,6 +21,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign
 from jobqueue.worker import EmbeddedWorker
 from publisher import create_app
+from publisher.delivery.channels import update_channel
 from publisher.delivery.crypto import decrypt_secrets
 from publisher.delivery.dispatch import TickReport, dispatch_once
 from publisher.delivery.models import Attempt, Channel, Publication
@@ -322,7 +323,20 @@ def test_expired_access_token_is_refreshed_once_and_the_new_pair_kept(
     assert_published_once(db, zalo, second.id)
     assert [r["verdict"] for r in zalo.refreshes] == ["ok", "ok"]
     assert zalo.refreshes[1]["refresh_token"] == kept["refresh_token"]
+    stored_before = stored(db, channel.id)
     assert tokens[1] not in [r["refresh_token"] for r in zalo.refreshes[1:]]
+
+    # The channel stays editable: the kept expiry passes validation with other changes.
+    edited = update_channel(
+        db,
+        fresh(db, Channel, channel.id),
+        {"settings": {"author": "Ban chỉ đạo"}},
+        secret_key=current_app.config["SETTINGS"].SECRET_KEY,
+    )
+    db.commit()
+    after = stored(db, edited.id)
+    assert after["author"] == "Ban chỉ đạo"
+    assert after[EXPIRES_SETTING] == stored_before[EXPIRES_SETTING]
 
 
 def test_broken_refresh_holds_flags_and_recovers_after_reauthorising(

@@ -7,7 +7,7 @@ import sys
 import unicodedata
 
 from channels.registry import adapter_class, kinds, kinds_where, service_setting_names
-from channels.zalo import ZaloAdapter
+from channels.zalo import EXPIRES_SETTING, ZaloAdapter
 
 
 def test_registered_with_its_capabilities():
@@ -60,3 +60,11 @@ def test_adapter_imports_no_flask_and_no_database():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_kept_expiry_passes_validation_but_is_no_form_field():
+    good = {"app_id": "1", "app_secret": "s", "access_token": "a", "refresh_token": "r"}
+    when = "2026-12-05T10:00:00+00:00"
+    assert ZaloAdapter.validate_settings({**good, EXPIRES_SETTING: when})[EXPIRES_SETTING] == when
+    assert EXPIRES_SETTING not in ZaloAdapter.validate_settings({**good, EXPIRES_SETTING: "soon"})
+    assert EXPIRES_SETTING not in ZaloAdapter.describe()["settings"]
