@@ -11,6 +11,7 @@ _ADAPTER_PATHS = {
     "fanpage": "channels.fanpage:FanpageAdapter",
     "rss": "channels.portal_rss:PortalRssAdapter",
     "loudspeaker": "channels.loudspeaker:LoudspeakerAdapter",
+    "zalo": "channels.zalo:ZaloAdapter",
 }
 
 

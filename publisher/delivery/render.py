@@ -87,6 +87,10 @@ def render(session: Session, pub: Publication) -> RenderedPost:
     }
     # What the kind adds from the database (e.g. the words a bulletin reads).
     extra.update(extension_for(kind).post_extra(session, pub, text))
+    if not media and adapter.wants_share_image:
+        # The image a link preview shows for a post without a poster, for channels that
+        # take images by URL (the campaign's, else the site's).
+        extra["share_image_url"] = share_image_url(session, pub, base)
     post = RenderedPost(
         publication_id=pub.id,
         idempotency_key=idempotency_key(pub.id),
@@ -105,3 +109,16 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         extra=extra,
     )
     return adapter.shape_post(post)
+
+
+def share_image_url(session: Session, pub: Publication, base: str) -> str:
+    """The public URL of the campaign image of the publication's item (else its drive's)."""
+    from content_library.models import Campaign, Drive
+    from publisher.rss.share_images import share_image
+
+    campaign_id = pub.content.campaign_id
+    if campaign_id is None and pub.drive_id is not None:
+        drive = session.get(Drive, pub.drive_id)
+        campaign_id = drive.campaign_id if drive is not None else None
+    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    return share_image(base, campaign).url
