@@ -43,11 +43,3 @@ def reading_text_for(pub: Publication, text: str) -> str:
 def reading_findings(reading: str, source: str | None) -> tuple[Finding, ...]:
     """What a listener would hear wrong in ``reading`` (see channels.loudspeaker.lints)."""
     return tuple(lint_reading(reading, source, abbreviations()))
-
-
-def reading_text_for(pub: Publication, text: str) -> str:
-    """The editor's correction wins (unless the words were planned from a template);
-    otherwise ``text`` spelled out for reading aloud."""
-    if pub.version.reading_text and not (pub.render_context or {}).get("body_html"):
-        return pub.version.reading_text
-    return spell_out_text(text)
