@@ -65,6 +65,7 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "publisher.auth.principal",
             "publisher.planning.calendar",  # the /calendar/<slug>.ics blueprint
             "publisher.*.views",
+            "publisher.*.api",
             "publisher.*.cli",
             "publisher.*.commands",
             "publisher.*.extension",
