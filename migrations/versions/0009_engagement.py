@@ -13,7 +13,7 @@ from alembic import op
 import content_library.db
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -19,16 +19,15 @@ from sqlalchemy import select, update
 from channels.zalo import EXPIRES_SETTING
 from content_library.db import utcnow
 from content_library.models import Campaign
-from jobqueue.worker import EmbeddedWorker
 from publisher import create_app
 from publisher.delivery.channels import update_channel
 from publisher.delivery.crypto import decrypt_secrets
-from publisher.delivery.dispatch import TickReport, dispatch_once
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.delivery.pipeline import check_channel
 from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication
 from tests.fakes.zalo_oa import ZaloEmulator
+from tests.servers import run_pipeline
 
 APP_ID = "3012345678901234567"
 TIMEOUT = 1.0
@@ -84,21 +83,6 @@ def publication(db, channel, n: int = 1, *, kind: str = "script", **kw):
         **kw,
     )
     return due_publication(db, item, channel)
-
-
-def run_pipeline(app, db, rounds: int = 1) -> list[TickReport]:
-    """Dispatch, then drain the queues with an embedded worker, ``rounds`` times."""
-    db.commit()
-    queue = app.extensions["jobqueue"]
-    reports = []
-    for _ in range(rounds):
-        with app.app_context():
-            reports.append(dispatch_once())
-        worker = EmbeddedWorker(queue.queues(), connection=queue.redis)
-        worker.app = app
-        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
-    db.expire_all()
-    return reports
 
 
 def fresh(db, model, ident):
