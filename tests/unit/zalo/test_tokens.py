@@ -9,7 +9,7 @@ import pytest
 
 from channels.base import ChannelBroken, HealthReport, Transient
 from channels.zalo import EXPIRES_SETTING, REFRESH_AHEAD
-from tests.services import free_port
+from tests.servers import free_port
 from tests.unit.zalo.conftest import make_post
 
 
