@@ -484,9 +484,13 @@ LOUDSPEAKER = KindFixture(
 )
 
 
+# After the definitions above, which the Zalo entry builds on.
+from tests.unit.adapter_fixtures_zalo import ZALO  # noqa: E402
+
 FIXTURES: dict[str, KindFixture] = {
     "webhook": WEBHOOK,
     "fanpage": FANPAGE,
     "rss": RSS,
     "loudspeaker": LOUDSPEAKER,
+    "zalo": ZALO,
 }
