@@ -50,7 +50,7 @@ def test_a_weekly_slot_reminder_round_trips_and_lands_in_the_slot() -> None:
     [
         ({"rrule": "FREQ=MINUTELY"}, "rrule"),
         ({"channels": []}, "channels"),
-        ({"channels": ["zalo"]}, "channels[0]"),
+        ({"channels": ["telegram"]}, "channels[0]"),
         ({"slot": "noon"}, "slot"),
         ({"channels": ["rss"]}, "slot"),
         ({"slot": None}, "at"),
