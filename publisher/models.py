@@ -7,6 +7,13 @@ from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.feedimport.models import FeedSource
 from publisher.feeds.models import CampaignImage
 from publisher.loudspeaker.models import BroadcastConfirmation, ReadingKept
+from publisher.organisations.models import (
+    Guidance,
+    GuidanceContent,
+    GuidanceEvidence,
+    GuidanceTarget,
+    Organisation,
+)
 from publisher.planning.models import PlaybookRecord
 
 __all__ = [
@@ -23,6 +30,11 @@ __all__ = [
     "ContentVersion",
     "Drive",
     "FeedSource",
+    "Guidance",
+    "GuidanceContent",
+    "GuidanceEvidence",
+    "GuidanceTarget",
+    "Organisation",
     "PlaybookRecord",
     "Publication",
     "ReadingKept",

@@ -20,10 +20,12 @@ from publisher.api.framework import (
     paginate,
     parse_date,
     parse_datetime,
+    scoped,
 )
 from publisher.auth.services import can
 from publisher.db import db
 from publisher.errors import ApiError
+from publisher.organisations.visibility import owner_for_new_row
 from publisher.planning.drive_changes import (
     DriveChangeError,
     approve_change,
@@ -43,6 +45,7 @@ def serialise_campaign(c: Campaign) -> dict[str, Any]:
         "starts_on": iso(c.starts_on),
         "ends_on": iso(c.ends_on),
         "paused": c.paused,
+        "organisation_id": c.organisation_id,
     }
 
 
@@ -99,6 +102,7 @@ def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         starts_on=starts,
         ends_on=ends,
         paused=body.get("paused", False),
+        organisation_id=owner_for_new_row(db.session, current_user()),
     )
     db.session.add(campaign)
     try:
@@ -119,9 +123,8 @@ def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     query=PAGE_PARAMS,
 )
 def list_campaigns() -> dict[str, Any]:
-    return paginate(
-        db.session, select(Campaign).order_by(Campaign.starts_on, Campaign.id), serialise_campaign
-    )
+    stmt = scoped(select(Campaign).order_by(Campaign.starts_on, Campaign.id), Campaign)
+    return paginate(db.session, stmt, serialise_campaign)
 
 
 def load_campaign(campaign_id: int) -> Campaign:

@@ -29,10 +29,12 @@ from publisher.api.framework import (
     get_or_404,
     iso,
     paginate,
+    scoped,
 )
 from publisher.db import db
 from publisher.errors import ApiError, not_found
 from publisher.loudspeaker.review import keep_as_written, review_reading
+from publisher.organisations.visibility import owner_for_new_row
 from publisher.public import is_public, media_path, media_response
 
 
@@ -63,6 +65,7 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
         "content_hash": version.content_hash,
         "review_note": version.review_note,
         "created_by": item.created_by,
+        "organisation_id": item.organisation_id,
         "created_at": iso(item.created_at),
         "updated_at": iso(item.updated_at),
         "source_url": item.source_url,
@@ -162,6 +165,7 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         variants=body.get("variants"),
         author_id=user.id if user else None,
     )
+    item.organisation_id = owner_for_new_row(db.session, user)
     db.session.commit()
     return serialise_content(item), 201
 
@@ -204,7 +208,7 @@ def list_content() -> dict[str, Any]:
         status=request.args.get("status"),
         campaign_id=int(campaign) if campaign else None,
     )
-    return paginate(db.session, stmt, serialise_content)
+    return paginate(db.session, scoped(stmt, ContentItem), serialise_content)
 
 
 @endpoint(

@@ -11,3 +11,4 @@ from publisher.api import (  # noqa: F401
     schemas,
     tokens,
 )
+from publisher.organisations import api as organisations_api  # noqa: F401
