@@ -212,9 +212,12 @@ def test_0008_moves_existing_rows_to_the_department(kind, tmp_path):
                 text("SELECT id, name FROM organisations WHERE commune_code = '03408'")
             ).one()
             assert commune_org.name == "UBND xã Bản Bo"
-            for table in ("campaigns", "channels", "content_items"):
-                orgs = conn.execute(text(f"SELECT organisation_id FROM {table}")).scalars().all()
-                assert orgs == [dept.id], table
+            for query in (
+                "SELECT organisation_id FROM campaigns",
+                "SELECT organisation_id FROM channels",
+                "SELECT organisation_id FROM content_items",
+            ):
+                assert conn.execute(text(query)).scalars().all() == [dept.id], query
             users = dict(conn.execute(text("SELECT id, organisation_id FROM users")).all())
             assert users == {7: dept.id, 8: commune_org.id}
             tokens = dict(
