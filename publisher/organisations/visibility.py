@@ -152,3 +152,11 @@ def check_schedulable(
             "Chỉ được đăng đúng phiên bản đã được Sở duyệt và gửi kèm hướng dẫn "
             "/ only the approved version sent with guidance may be scheduled by a unit"
         )
+
+
+def unit_of(session: Session, organisation_id: int | None) -> int | None:
+    """``organisation_id`` when it names a unit, None for the department (or no owner)."""
+    if organisation_id is None:
+        return None
+    org = session.get(Organisation, organisation_id)
+    return None if org is None or org.kind == "department" else org.id
