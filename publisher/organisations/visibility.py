@@ -160,3 +160,18 @@ def unit_of(session: Session, organisation_id: int | None) -> int | None:
         return None
     org = session.get(Organisation, organisation_id)
     return None if org is None or org.kind == "department" else org.id
+
+
+DRIVE_KEEPERS = ("department", "red_cross")
+DRIVES_REFUSED = (
+    "Chỉ Sở và Hội Chữ thập đỏ cập nhật đợt hiến máu "
+    "/ only the department and the Red Cross maintain drives"
+)
+
+
+def may_maintain_drives(session: Session, user: User | None) -> bool:
+    """Drives are the Red Cross's to keep (the department too); every unit reads them."""
+    if sees_everything(session, user):
+        return True
+    org = user_organisation(session, user)
+    return org is not None and org.kind in DRIVE_KEEPERS

@@ -14,17 +14,16 @@ from content_library.sanitize import plain_text
 from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.models import Publication
-from publisher.ui.blueprint import Page, may, page_number, require, ui
+from publisher.organisations.visibility import owner_for_new_row
+from publisher.organisations.web import load_visible, require_drive_keeper, scoped
+from publisher.ui.blueprint import Page, current_user, may, page_number, require, ui
 from publisher.ui.formatting import DRIVE_STATUS, LOCAL, input_datetime
 from publisher.ui.forms import Form
 from publisher.ui.views_drive_changes import pending_rows, proposed_values, save_drive_edit
 
 
 def load_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
+    return load_visible(Campaign, campaign_id)
 
 
 def load_drive(drive_id: int) -> Drive:
@@ -38,10 +37,13 @@ def load_drive(drive_id: int) -> Drive:
 @require("content:read")
 def campaigns() -> str:
     rows = db.session.execute(
-        select(Campaign, func.count(Drive.id))
-        .outerjoin(Drive, Drive.campaign_id == Campaign.id)
-        .group_by(Campaign.id)
-        .order_by(Campaign.starts_on, Campaign.id)
+        scoped(
+            select(Campaign, func.count(Drive.id))
+            .outerjoin(Drive, Drive.campaign_id == Campaign.id)
+            .group_by(Campaign.id)
+            .order_by(Campaign.starts_on, Campaign.id),
+            Campaign,
+        )
     ).all()
     return render_template("ui/campaigns.html", rows=rows, today=utcnow().astimezone(LOCAL).date())
 
@@ -114,7 +116,7 @@ def campaign_create() -> tuple[str, int] | Response:
         return render_template(
             "ui/campaign_form.html", campaign=None, values=values, errors=form.errors
         ), 422
-    campaign = Campaign(**values)
+    campaign = Campaign(**values, organisation_id=owner_for_new_row(db.session, current_user()))
     db.session.add(campaign)
     db.session.commit()
     flash(f"Đã tạo chiến dịch “{campaign.name}”.", "success")
@@ -264,12 +266,14 @@ def _read_drive() -> tuple[dict[str, Any], dict[str, Any], Form]:
 @ui.get("/drives/new")
 @require("campaigns:write")
 def drive_new() -> tuple[str, int]:
+    require_drive_keeper()
     return _render_drive(None, _drive_values(None), {})
 
 
 @ui.post("/drives/new")
 @require("campaigns:write")
 def drive_create() -> tuple[str, int] | Response:
+    require_drive_keeper()
     fields, values, form = _read_drive()
     if form.errors:
         return _render_drive(None, values, form.errors, 422)
@@ -291,6 +295,7 @@ def drive_edit(drive_id: int) -> tuple[str, int]:
 @require("campaigns:write")
 def drive_update(drive_id: int) -> tuple[str, int] | Response:
     drive = load_drive(drive_id)
+    require_drive_keeper()
     fields, values, form = _read_drive()
     if form.errors:
         return _render_drive(drive, values, form.errors, 422)

@@ -15,6 +15,8 @@ from content_library.services import latest
 from publisher.db import db
 from publisher.delivery.models import PRIORITIES, PUBLICATION_STATUSES, Channel, Publication
 from publisher.delivery.publications import PublicationError, cancel, retry, schedule
+from publisher.organisations.visibility import NotGuidedVersion, NotYours, check_schedulable
+from publisher.organisations.web import load_visible, scoped
 from publisher.ui.blueprint import Page, current_user, page_number, require, ui
 from publisher.ui.formatting import (
     CHANNEL_KINDS,
@@ -34,16 +36,13 @@ FIELD_LABELS = {
 
 
 def load_publication(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id)
-    if pub is None:
-        abort(404)
-    return pub
+    return load_visible(Publication, pub_id)
 
 
 def _channel_options() -> list[tuple[int, str]]:
     return [
         (c.id, f"{c.name} — {CHANNEL_KINDS.get(c.kind, c.kind)}")
-        for c in db.session.scalars(select(Channel).order_by(Channel.name))
+        for c in db.session.scalars(scoped(select(Channel).order_by(Channel.name), Channel))
     ]
 
 
@@ -51,10 +50,11 @@ def _channel_options() -> list[tuple[int, str]]:
 @require("publications:read")
 def publications() -> str:
     args = request.args
-    stmt = (
+    stmt = scoped(
         select(Publication)
         .options(selectinload(Publication.channel), selectinload(Publication.version))
-        .order_by(Publication.scheduled_at.desc(), Publication.id.desc())
+        .order_by(Publication.scheduled_at.desc(), Publication.id.desc()),
+        Publication,
     )
     if args.get("status") in PUBLICATION_STATUSES:
         stmt = stmt.where(Publication.status == args["status"])
@@ -106,14 +106,17 @@ def _can_cancel(pub: Publication) -> bool:
 def publication_new() -> str:
     approved = list(
         db.session.scalars(
-            select(ContentItem)
-            .where(
-                ContentItem.approved_version_id.is_not(None),
-                ContentItem.status != "archived",
-                ContentItem.is_template.is_(False),
+            scoped(
+                select(ContentItem)
+                .where(
+                    ContentItem.approved_version_id.is_not(None),
+                    ContentItem.status != "archived",
+                    ContentItem.is_template.is_(False),
+                )
+                .order_by(ContentItem.updated_at.desc())
+                .limit(200),
+                ContentItem,
             )
-            .order_by(ContentItem.updated_at.desc())
-            .limit(200)
         )
     )
     default_at = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
@@ -148,6 +151,13 @@ def publication_create() -> Response:
     assert content_id is not None and channel_id is not None and scheduled_at is not None
     settings = current_app.config["SETTINGS"]
     user = current_user()
+    try:
+        check_schedulable(db.session, user, content_id, channel_id)
+    except NotYours:
+        abort(404)
+    except NotGuidedVersion as exc:
+        flash(vietnamese_part(str(exc)), "error")
+        return redirect(back)
     try:
         pub = schedule(
             db.session,

@@ -1,0 +1,35 @@
+"""The visibility rule for the signed-in UI: load-or-404 and scoped lists."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, request
+from sqlalchemy import Select
+
+from publisher.db import db
+from publisher.organisations.visibility import may_maintain_drives, visible
+from publisher.organisations.visibility import scoped as scope_rows
+from publisher.ui.blueprint import current_user
+
+T = TypeVar("T")
+
+
+def load_visible(model: type[T], ident: Any) -> T:
+    """The row, or 404 when it is missing or another unit's (a form post needs it to be
+    the user's organisation's own, not only readable)."""
+    row = db.session.get(model, ident)
+    acting = request.method not in ("GET", "HEAD")
+    if row is None or not visible(db.session, row, current_user(), acting=acting):
+        abort(404)
+    return row
+
+
+def scoped(stmt: Select[Any], model: type) -> Select[Any]:
+    return scope_rows(db.session, stmt, model, current_user())
+
+
+def require_drive_keeper() -> None:
+    """Only the department's and the Red Cross's people change drives (others read them)."""
+    if not may_maintain_drives(db.session, current_user()):
+        abort(403)
