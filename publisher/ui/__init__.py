@@ -44,9 +44,15 @@ def _nav_counts() -> SimpleNamespace:
 
         from content_library.models import ContentItem
         from publisher.db import db
+        from publisher.organisations.web import scoped
 
         waiting = db.session.scalar(
-            select(func.count()).select_from(ContentItem).where(ContentItem.status == "in_review")
+            scoped(
+                select(func.count())
+                .select_from(ContentItem)
+                .where(ContentItem.status == "in_review"),
+                ContentItem,
+            )
         )
         g.ui_nav_counts = SimpleNamespace(in_review=int(waiting or 0))
     return g.ui_nav_counts

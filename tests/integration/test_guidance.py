@@ -228,3 +228,16 @@ def test_reminders_before_the_due_date_once_per_unit(app, client):
         db.session.commit()
         assert [(g.id, org) for g, org in first] == [(soon["id"], a.org_id)]
         assert due_reminders(db.session) == []
+
+
+def test_the_remind_command_names_each_unit_once(app, client):
+    units = make_units(app)
+    dept, a = units[DEPARTMENT], units[UNIT_A]
+    content_id = approved_item(client, dept)
+    _send(client, dept, [content_id], [a.org_id], due_in_days=1)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["guidance", "remind"])
+    assert first.exit_code == 0, first.output
+    assert "Nhắc UBND phường Tân Phong" in first.output
+    again = runner.invoke(args=["guidance", "remind"])
+    assert "Nhắc" not in again.output
