@@ -34,7 +34,7 @@ from publisher.api.framework import (
 from publisher.db import db
 from publisher.errors import ApiError, not_found
 from publisher.loudspeaker.review import keep_as_written, review_reading
-from publisher.organisations.visibility import owner_for_new_row
+from publisher.organisations.visibility import owner_for_new_row, visible
 from publisher.public import is_public, media_path, media_response
 
 
@@ -116,11 +116,10 @@ def _check_refs(data: dict[str, Any]) -> None:
     if "title" in data and not plain_text(data["title"]):
         # Titles are plain text: one made only of markup would be empty once cleaned.
         errors["title"] = "is empty once markup is removed / tiêu đề chỉ có mã HTML"
-    if (
-        data.get("campaign_id") is not None
-        and db.session.get(Campaign, data["campaign_id"]) is None
-    ):
-        errors["campaign_id"] = "no such campaign"
+    if data.get("campaign_id") is not None:
+        campaign = db.session.get(Campaign, data["campaign_id"])
+        if campaign is None or not visible(db.session, campaign, current_user()):
+            errors["campaign_id"] = "no such campaign"
     if data.get("asset_id") is not None and db.session.get(Asset, data["asset_id"]) is None:
         errors["asset_id"] = "no such asset"
     if errors:

@@ -8,7 +8,7 @@ from flask import abort, request
 from sqlalchemy import Select
 
 from publisher.db import db
-from publisher.organisations.visibility import may_maintain_drives, visible
+from publisher.organisations.visibility import may_maintain_drives, sees_everything, visible
 from publisher.organisations.visibility import scoped as scope_rows
 from publisher.ui.blueprint import current_user
 
@@ -33,3 +33,15 @@ def require_drive_keeper() -> None:
     """Only the department's and the Red Cross's people change drives (others read them)."""
     if not may_maintain_drives(db.session, current_user()):
         abort(403)
+
+
+def own_organisation_slug() -> str | None:
+    """The slug new people made by the signed-in admin belong to: their own unit's, or None
+    (the default: the department) for the department's admins."""
+    from publisher.organisations.models import Organisation
+
+    user = current_user()
+    if user is None or sees_everything(db.session, user):
+        return None
+    org = db.session.get(Organisation, user.organisation_id)
+    return org.slug if org is not None else None

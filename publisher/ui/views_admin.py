@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -18,6 +18,7 @@ from publisher.auth.services import (
     set_role,
 )
 from publisher.db import db
+from publisher.organisations.web import load_visible, own_organisation_slug, scoped
 from publisher.ui.blueprint import current_user, require, ui
 from publisher.ui.formatting import ROLES as ROLE_LABELS
 from publisher.ui.forms import Form
@@ -42,10 +43,7 @@ def _auth_message(exc: AuthError) -> str:
 
 
 def load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return load_visible(User, user_id)
 
 
 def _communes() -> list[tuple[str, str]]:
@@ -58,7 +56,7 @@ def _communes() -> list[tuple[str, str]]:
 def _render_users(
     errors: dict[str, str], values: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
-    users = list(db.session.scalars(select(User).order_by(User.role, User.username)))
+    users = list(db.session.scalars(scoped(select(User).order_by(User.role, User.username), User)))
     names = dict(db.session.execute(select(Commune.code, Commune.kind + " " + Commune.name)).all())
     return render_template(
         "ui/users.html",
@@ -108,6 +106,7 @@ def user_create() -> tuple[str, int] | Response:
             password=password,
             commune_code=commune if role == "operator" else None,
             display_name=display_name,
+            organisation=own_organisation_slug(),
         )
     except AuthError as exc:
         db.session.rollback()
@@ -181,11 +180,13 @@ def user_role(user_id: int) -> Response:
 def _render_tokens(
     new_token: str | None = None, status: int = 200, error: str | None = None
 ) -> tuple[str, int]:
-    tokens = list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+    tokens = list(
+        db.session.scalars(scoped(select(ApiToken).order_by(ApiToken.created_at.desc()), ApiToken))
+    )
     owners = [
         (u.id, f"{u.username} ({ROLE_LABELS.get(u.role, u.role)})")
         for u in db.session.scalars(
-            select(User).where(User.active.is_(True)).order_by(User.username)
+            scoped(select(User).where(User.active.is_(True)).order_by(User.username), User)
         )
     ]
     return render_template(
@@ -212,7 +213,7 @@ def token_create() -> tuple[str, int] | Response:
     owner_id = form.integer("user_id", minimum=1, required=True, label="Tài khoản")
     expires_days = form.integer("expires_days", minimum=0, maximum=36500, label="Số ngày hiệu lực")
     read_only = form.flag("read_only")
-    owner = db.session.get(User, owner_id) if owner_id else None
+    owner = load_visible(User, owner_id) if owner_id else None
     if "expires_days" in form.errors:
         return _render_tokens(status=422, error="Số ngày hiệu lực phải là số nguyên từ 0 trở lên.")
     if form.errors or owner is None or not owner.active:
@@ -232,9 +233,7 @@ def token_create() -> tuple[str, int] | Response:
 @ui.post("/admin/tokens/<int:token_id>/revoke")
 @require("users:admin")
 def token_revoke(token_id: int) -> Response:
-    token = db.session.get(ApiToken, token_id)
-    if token is None:
-        abort(404)
+    token = load_visible(ApiToken, token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()

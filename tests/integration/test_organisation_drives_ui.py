@@ -106,3 +106,37 @@ def test_the_ui_shows_a_unit_only_its_own_rows(app, client):
         {"content_id": theirs, "channel_id": own_channel, "scheduled_at": "2030-01-01T08:00"},
     )
     assert forged.status_code == 404
+
+
+def test_a_units_admin_manages_only_its_own_people_and_tokens(app, client):
+    from sqlalchemy import select
+
+    from publisher.auth.models import User
+
+    units = make_units(app)
+    _person(app, "bao-quan-tri", "admin", UNIT_B)
+    admin = Person(app.test_client())
+    assert admin.login("bao-quan-tri").status_code == 302
+    with app.app_context():
+        theirs = database.session.scalar(
+            select(User.id).where(User.organisation_id == units[UNIT_A].org_id)
+        )
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert "bao-quan-tri" in page and f"{UNIT_A}-" not in page
+    assert admin.post(f"/admin/users/{theirs}/active", {"active": "0"}).status_code == 404
+    made = admin.post(
+        "/admin/users",
+        {
+            "username": "bao-moi",
+            "role": "admin",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+            "display_name": "Mới",
+        },
+    )
+    assert made.status_code == 302, made.get_data(as_text=True)[:300]
+    with app.app_context():
+        new = database.session.scalar(select(User).where(User.username == "bao-moi"))
+        assert new.organisation_id == units[UNIT_B].org_id  # not the department
+    tokens = admin.get("/admin/tokens").get_data(as_text=True)
+    assert f"{UNIT_A}-" not in tokens
