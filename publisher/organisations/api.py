@@ -206,21 +206,10 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     permission="organisations:read",
     response="Organisation",
     paginated=True,
-    query=(
-        {
-            "name": "kind",
-            "in": "query",
-            "schema": {"type": "string", "enum": list(ORGANISATION_KINDS)},
-        },
-        *PAGE_PARAMS,
-    ),
+    query=PAGE_PARAMS,
 )
 def list_organisations() -> dict[str, Any]:
-    from flask import request
-
     stmt = select(Organisation).order_by(Organisation.id)
-    if request.args.get("kind"):
-        stmt = stmt.where(Organisation.kind == request.args["kind"])
     return paginate(db.session, stmt, serialise_organisation)
 
 

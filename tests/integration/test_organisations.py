@@ -133,10 +133,8 @@ def test_organisations_api(client, app):
         "/api/v1/organisations", json={**body, "slug": "khac"}, headers=unit_admin
     )
     assert refused.status_code == 403
-    communes = client.get(
-        "/api/v1/organisations?kind=commune&per_page=200", headers=unit_admin
-    ).get_json()
-    assert communes["total"] == 38
+    every = client.get("/api/v1/organisations?per_page=200", headers=unit_admin).get_json()
+    assert sum(1 for o in every["items"] if o["kind"] == "commune") == 38
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
