@@ -54,6 +54,7 @@ class Campaign(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     recurrence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -134,6 +135,7 @@ class ContentItem(Base):
     language: Mapped[str] = mapped_column(String(10), default="vi")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     is_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     latest_version: Mapped[int] = mapped_column(Integer, default=1)
     approved_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("content_versions.id", use_alter=True)

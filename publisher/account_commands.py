@@ -39,11 +39,17 @@ def users_group() -> None:
     "--role", required=True, type=click.Choice(["admin", "approver", "editor", "operator"])
 )
 @click.option("--commune", "commune", default=None, help="Commune code (operators only).")
+@click.option("--org", "org", default=None, help="Organisation slug (default: the department).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--display-name", default="", help="Full name shown in the UI.")
 @with_appcontext
 def users_create(
-    name: str, role: str, commune: str | None, password_stdin: bool, display_name: str
+    name: str,
+    role: str,
+    commune: str | None,
+    org: str | None,
+    password_stdin: bool,
+    display_name: str,
 ) -> None:
     """Create a user; without --password-stdin you are asked for the password."""
     from publisher.auth.services import AuthError, create_user
@@ -60,6 +66,7 @@ def users_create(
             password=password,
             commune_code=commune,
             display_name=display_name,
+            organisation=org,
         )
     except AuthError as exc:
         db.session.rollback()
@@ -79,6 +86,7 @@ def tokens_group() -> None:
     "--role", required=True, type=click.Choice(["admin", "approver", "editor", "operator"])
 )
 @click.option("--commune", "commune", default=None, help="Commune code (operator tokens).")
+@click.option("--org", "org", default=None, help="Organisation slug (default: the department).")
 @click.option("--read-only", is_flag=True, help="The token may only read: every write gets 403.")
 @click.option(
     "--expires-days",
@@ -88,7 +96,12 @@ def tokens_group() -> None:
 )
 @with_appcontext
 def tokens_create(
-    name: str, role: str, commune: str | None, read_only: bool, expires_days: int | None
+    name: str,
+    role: str,
+    commune: str | None,
+    org: str | None,
+    read_only: bool,
+    expires_days: int | None,
 ) -> None:
     """Create a token (with a service account named NAME); the token is printed once."""
     from sqlalchemy import select
@@ -99,7 +112,14 @@ def tokens_create(
     user = db.session.scalar(select(User).where(User.username == name))
     try:
         if user is None:
-            user = create_user(db.session, name, role, commune_code=commune, service_account=True)
+            user = create_user(
+                db.session,
+                name,
+                role,
+                commune_code=commune,
+                service_account=True,
+                organisation=org,
+            )
         elif user.role != role:
             raise AuthError(f"{name} already exists with role {user.role}")
         _token, raw = create_token(

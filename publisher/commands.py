@@ -30,6 +30,9 @@ def register(app: Flask) -> None:
     from publisher.loudspeaker.cli import reading_group
 
     app.cli.add_command(reading_group)
+    from publisher.organisations.cli import guidance_group
+
+    app.cli.add_command(guidance_group)
 
 
 @click.command("seed", help="Load communes, the 2025 plan and playbooks; --demo adds demo data.")

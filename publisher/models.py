@@ -11,6 +11,13 @@ from publisher.loudspeaker.models import (
     BroadcastConfirmation,
     ReadingKept,
 )
+from publisher.organisations.models import (
+    Guidance,
+    GuidanceContent,
+    GuidanceEvidence,
+    GuidanceTarget,
+    Organisation,
+)
 from publisher.planning.models import PlaybookRecord
 from publisher.reports.models import EngagementReading, ReportSignature
 from publisher.rss.models import CampaignImage
@@ -32,6 +39,11 @@ __all__ = [
     "Drive",
     "EngagementReading",
     "FeedSource",
+    "Guidance",
+    "GuidanceContent",
+    "GuidanceEvidence",
+    "GuidanceTarget",
+    "Organisation",
     "PlaybookRecord",
     "Publication",
     "ReadingKept",

@@ -32,6 +32,9 @@ def load_communes(session: Session, path: Path | None = None) -> int:
 def seed_reference(session: Session, echo: Callable[[str], None] = print) -> dict[str, int]:
     communes = load_communes(session)
     echo(f"communes: {communes}")
+    from publisher.organisations.service import seed_organisations
+
+    echo(f"organisations: {seed_organisations(session)}")
     from publisher.planning.seeding import seed_plan
 
     return {"communes": communes, **seed_plan(session, echo)}

@@ -20,10 +20,16 @@ from publisher.api.framework import (
     paginate,
     parse_date,
     parse_datetime,
+    scoped,
 )
 from publisher.auth.services import can
 from publisher.db import db
-from publisher.errors import ApiError
+from publisher.errors import ApiError, forbidden
+from publisher.organisations.visibility import (
+    DRIVES_REFUSED,
+    may_maintain_drives,
+    owner_for_new_row,
+)
 from publisher.planning.drive_changes import (
     DriveChangeError,
     approve_change,
@@ -43,6 +49,7 @@ def serialise_campaign(c: Campaign) -> dict[str, Any]:
         "starts_on": iso(c.starts_on),
         "ends_on": iso(c.ends_on),
         "paused": c.paused,
+        "organisation_id": c.organisation_id,
     }
 
 
@@ -99,6 +106,7 @@ def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         starts_on=starts,
         ends_on=ends,
         paused=body.get("paused", False),
+        organisation_id=owner_for_new_row(db.session, current_user()),
     )
     db.session.add(campaign)
     try:
@@ -119,9 +127,8 @@ def create_campaign(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     query=PAGE_PARAMS,
 )
 def list_campaigns() -> dict[str, Any]:
-    return paginate(
-        db.session, select(Campaign).order_by(Campaign.starts_on, Campaign.id), serialise_campaign
-    )
+    stmt = scoped(select(Campaign).order_by(Campaign.starts_on, Campaign.id), Campaign)
+    return paginate(db.session, stmt, serialise_campaign)
 
 
 def load_campaign(campaign_id: int) -> Campaign:
@@ -203,6 +210,7 @@ def _drive_fields(body: dict[str, Any], drive: Drive | None) -> dict[str, Any]:
     status=201,
 )
 def create_drive(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    _require_drive_keeper()
     drive = Drive(**_drive_fields(body, None))
     db.session.add(drive)
     db.session.commit()
@@ -265,6 +273,7 @@ def get_drive(id: int) -> dict[str, Any]:
 )
 def patch_drive(id: int, body: dict[str, Any]) -> dict[str, Any]:
     drive = load_drive(id)
+    _require_drive_keeper()
     user = current_user()
     try:
         edit_drive(
@@ -279,6 +288,11 @@ def patch_drive(id: int, body: dict[str, Any]) -> dict[str, Any]:
         raise
     db.session.commit()
     return serialise_drive(drive)
+
+
+def _require_drive_keeper() -> None:
+    if not may_maintain_drives(db.session, current_user()):
+        raise forbidden(DRIVES_REFUSED)
 
 
 def _decide(action: Any) -> None:
@@ -302,6 +316,7 @@ def _decide(action: Any) -> None:
 )
 def approve_drive_change(id: int) -> dict[str, Any]:
     drive = load_drive(id)
+    _require_drive_keeper()
     user = current_user()
     assert user is not None
     _decide(lambda: approve_change(db.session, drive, user.id))
@@ -317,6 +332,7 @@ def approve_drive_change(id: int) -> dict[str, Any]:
 )
 def reject_drive_change(id: int) -> dict[str, Any]:
     drive = load_drive(id)
+    _require_drive_keeper()
     _decide(lambda: reject_change(db.session, drive))
     return serialise_drive(drive)
 

@@ -29,11 +29,13 @@ from publisher.api.framework import (
     get_or_404,
     iso,
     paginate,
+    scoped,
 )
 from publisher.db import db
 from publisher.errors import ApiError, not_found
 from publisher.loudspeaker.review import keep_as_written, review_reading
 from publisher.media_paths import is_public, media_path
+from publisher.organisations.visibility import owner_for_new_row, visible
 from publisher.public import media_response
 
 
@@ -64,6 +66,7 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
         "content_hash": version.content_hash,
         "review_note": version.review_note,
         "created_by": item.created_by,
+        "organisation_id": item.organisation_id,
         "created_at": iso(item.created_at),
         "updated_at": iso(item.updated_at),
         "source_url": item.source_url,
@@ -114,11 +117,10 @@ def _check_refs(data: dict[str, Any]) -> None:
     if "title" in data and not plain_text(data["title"]):
         # Titles are plain text: one made only of markup would be empty once cleaned.
         errors["title"] = "is empty once markup is removed / tiêu đề chỉ có mã HTML"
-    if (
-        data.get("campaign_id") is not None
-        and db.session.get(Campaign, data["campaign_id"]) is None
-    ):
-        errors["campaign_id"] = "no such campaign"
+    if data.get("campaign_id") is not None:
+        campaign = db.session.get(Campaign, data["campaign_id"])
+        if campaign is None or not visible(db.session, campaign, current_user()):
+            errors["campaign_id"] = "no such campaign"
     if data.get("asset_id") is not None and db.session.get(Asset, data["asset_id"]) is None:
         errors["asset_id"] = "no such asset"
     if errors:
@@ -163,6 +165,7 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         variants=body.get("variants"),
         author_id=user.id if user else None,
     )
+    item.organisation_id = owner_for_new_row(db.session, user)
     db.session.commit()
     return serialise_content(item), 201
 
@@ -205,7 +208,7 @@ def list_content() -> dict[str, Any]:
         status=request.args.get("status"),
         campaign_id=int(campaign) if campaign else None,
     )
-    return paginate(db.session, stmt, serialise_content)
+    return paginate(db.session, scoped(stmt, ContentItem), serialise_content)
 
 
 @endpoint(

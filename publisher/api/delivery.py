@@ -16,6 +16,7 @@ from publisher.api.framework import (
     iso,
     paginate,
     parse_datetime,
+    scoped,
 )
 from publisher.api.schemas import PUB_STATUS
 from publisher.db import db
@@ -36,7 +37,13 @@ from publisher.delivery.publications import (
     schedule,
     scoped_key,
 )
-from publisher.errors import ApiError
+from publisher.errors import ApiError, not_found
+from publisher.organisations.visibility import (
+    NotGuidedVersion,
+    NotYours,
+    check_schedulable,
+    owner_for_new_row,
+)
 
 
 def serialise_channel(channel: Channel) -> dict[str, Any]:
@@ -55,6 +62,7 @@ def serialise_channel(channel: Channel) -> dict[str, Any]:
         "enabled": channel.enabled,
         "rules": dict(channel.rules or {}),
         "health": health(channel),
+        "organisation_id": channel.organisation_id,
     }
 
 
@@ -83,6 +91,7 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
             rules=body.get("rules"),
             secret_key=current_app.config["SETTINGS"].SECRET_KEY,
         )
+        channel.organisation_id = owner_for_new_row(db.session, current_user())
     except ChannelInvalid as exc:
         db.session.rollback()
         status = 409 if "slug" in exc.errors and len(exc.errors) == 1 else 422
@@ -101,7 +110,8 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     query=PAGE_PARAMS,
 )
 def list_channels() -> dict[str, Any]:
-    return paginate(db.session, select(Channel).order_by(Channel.id), serialise_channel)
+    stmt = scoped(select(Channel).order_by(Channel.id), Channel)
+    return paginate(db.session, stmt, serialise_channel)
 
 
 @endpoint(
@@ -234,6 +244,12 @@ def create_publication(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
             return serialise_publication(existing), 200
     scheduled_at = parse_datetime(body["scheduled_at"], "scheduled_at")
     expires_at = parse_datetime(body.get("expires_at"), "expires_at")
+    try:
+        check_schedulable(db.session, user, body["content_id"], body["channel_id"])
+    except NotYours as exc:
+        raise not_found(exc.what, exc.ident) from None
+    except NotGuidedVersion as exc:
+        raise ApiError(409, str(exc)) from None
     settings = current_app.config["SETTINGS"]
     try:
         pub = schedule(
@@ -289,7 +305,10 @@ STATUS_QUERY = {"name": "status", "in": "query", "schema": PUB_STATUS}
     ),
 )
 def list_publications() -> dict[str, Any]:
-    stmt = select(Publication).order_by(Publication.scheduled_at.desc(), Publication.id.desc())
+    stmt = scoped(
+        select(Publication).order_by(Publication.scheduled_at.desc(), Publication.id.desc()),
+        Publication,
+    )
     for name in ("channel_id", "content_id", "drive_id"):
         if request.args.get(name):
             stmt = stmt.where(getattr(Publication, name) == int(request.args[name]))

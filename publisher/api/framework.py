@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from publisher.auth.models import User
 from publisher.auth.services import can
 from publisher.errors import ApiError, ValidationFailed, forbidden, not_found
+from publisher.organisations.visibility import scoped as scope_rows
+from publisher.organisations.visibility import visible
 from publisher.times import iso_z
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -51,13 +53,24 @@ def schema(name: str, definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_or_404(model: type[T], ident: Any, what: str) -> T:
-    """The row with this primary key, or a 404 problem naming what was asked for."""
+    """The row with this primary key, or a 404 problem naming what was asked for.
+
+    Another organisation's row answers 404 too (its existence is not revealed); a write
+    needs the row to be the user's organisation's own, not only readable."""
     from publisher.db import db
 
     row = db.session.get(model, ident)
-    if row is None:
+    acting = request.method not in ("GET", "HEAD")
+    if row is None or not visible(db.session, row, current_user(), acting=acting):
         raise not_found(what, ident)
     return row
+
+
+def scoped(stmt: Select[Any], model: type) -> Select[Any]:
+    """A list query narrowed to the rows the current user's organisation may see."""
+    from publisher.db import db
+
+    return scope_rows(db.session, stmt, model, current_user())
 
 
 def current_user() -> User | None:

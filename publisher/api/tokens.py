@@ -8,7 +8,7 @@ from flask import Response
 from sqlalchemy import select
 
 from content_library.db import utcnow
-from publisher.api.framework import endpoint, get_or_404, iso, paginate, schema
+from publisher.api.framework import endpoint, get_or_404, iso, paginate, schema, scoped
 from publisher.auth.models import ApiToken
 from publisher.db import db
 
@@ -77,7 +77,9 @@ def serialise_token(token: ApiToken) -> dict[str, Any]:
     paginated=True,
 )
 def list_tokens() -> dict[str, Any]:
-    stmt = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    stmt = scoped(
+        select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc()), ApiToken
+    )
     return paginate(db.session, stmt, serialise_token)
 
 

@@ -13,3 +13,4 @@ from publisher.api import (  # noqa: F401
     schemas,
     tokens,
 )
+from publisher.organisations import api as organisations_api  # noqa: F401

@@ -22,6 +22,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
     commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.code"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -47,6 +48,7 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
 
     user: Mapped[User] = relationship()
 

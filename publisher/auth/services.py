@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from content_library.db import utcnow
 from publisher.auth.models import ROLES, ApiToken, User
 from publisher.auth.sessions import end_user_sessions
+from publisher.organisations.service import OrganisationError, organisation_for_user
 
 _hasher = PasswordHasher()
 
@@ -35,6 +36,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "feeds:write": frozenset({"admin", "editor"}),
     "plan:write": frozenset({"admin", "approver", "editor"}),
     "users:admin": frozenset({"admin"}),
+    # Organisations and guidance; the department-only parts are checked in the views.
+    "organisations:read": frozenset(ROLES),
+    "organisations:write": frozenset({"admin"}),
+    "guidance:read": frozenset(ROLES),
+    "guidance:write": frozenset({"admin", "approver", "editor"}),
+    "guidance:report": frozenset(ROLES),
 }
 
 
@@ -79,8 +86,10 @@ def create_user(
     commune_code: str | None = None,
     display_name: str = "",
     service_account: bool = False,
+    organisation: str | None = None,
 ) -> User:
-    """A new user; operators must name their commune, others must not."""
+    """A new user of ``organisation`` (a slug; default: an operator's commune, else the
+    department); operators must name their commune, others must not."""
     username = username.strip()
     if not username or len(username) > 80:
         raise AuthError("username must be 1 to 80 characters")
@@ -99,10 +108,15 @@ def create_user(
         raise AuthError(f"user {username!r} already exists")
     if password is not None and len(password) < 8:
         raise AuthError("password must be at least 8 characters")
+    try:
+        org = organisation_for_user(session, organisation, commune_code)
+    except OrganisationError as exc:
+        raise AuthError(str(exc)) from None
     user = User(
         username=username,
         role=role,
         commune_code=commune_code,
+        organisation_id=org.id,
         display_name=display_name or username,
         password_hash=hash_password(password) if password else None,
         service_account=service_account,
@@ -130,6 +144,7 @@ def create_token(
     token = ApiToken(
         name=name,
         user_id=user.id,
+        organisation_id=user.organisation_id,
         token_hash=_token_hash(raw),
         prefix=raw[:12],
         created_at=now,
@@ -210,6 +225,9 @@ def set_role(session: Session, user: User, role: str, commune_code: str | None =
         return
     user.role = role
     user.commune_code = commune_code
+    if commune_code:
+        # An operator's organisation is their commune.
+        user.organisation_id = organisation_for_user(session, None, commune_code).id
     end_user_sessions(session, user.id)
 
 

@@ -48,6 +48,7 @@ class Channel(Base):
     # Planning rules: quiet hours, daily cap (see publisher.planning.rules).
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     health_status: Mapped[str] = mapped_column(String(20), default="ok")
     health_reason: Mapped[str] = mapped_column(Text, default="")
     paused_until: Mapped[datetime | None]

@@ -32,6 +32,7 @@ from content_library.models import Campaign, Drive
 from publisher.delivery.drive_holds import hold_for_drive_change
 from publisher.delivery.models import Channel
 from publisher.delivery.publications import DEFAULT_DEADLINE, PublicationError, schedule
+from publisher.organisations.visibility import unit_of
 from publisher.planning.errors import PlanningError, PlaybookInvalid, RecurrenceInvalid
 from publisher.planning.kinds import has_trait
 from publisher.planning.models import PlaybookRecord
@@ -135,7 +136,8 @@ def plan_drives(
     accept_suggestions: bool = False,
 ) -> PlanResult:
     """The work of :func:`plan_campaign` for drives already loaded (also used by ``follow``)."""
-    targets, channels = channel_targets(session)
+    # A unit's campaign is planned onto that unit's channels only.
+    targets, channels = channel_targets(session, unit_of(session, campaign.organisation_id))
     existing = existing_planned(session, campaign.id, [d.id for d in drives])
     planned_drives = {
         int(key.split(":")[1])

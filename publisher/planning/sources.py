@@ -120,11 +120,15 @@ def _approved(item: ContentItem) -> ContentVersion | None:
     return next((v for v in item.versions if v.id == item.approved_version_id), None)
 
 
-def channel_targets(session: Session) -> tuple[list[ChannelTarget], dict[int, Channel]]:
-    """Enabled channels as planning sees them (rules from ``Channel.rules`` and slots)."""
-    channels = session.scalars(
-        select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.id)
-    ).all()
+def channel_targets(
+    session: Session, organisation_id: int | None = None
+) -> tuple[list[ChannelTarget], dict[int, Channel]]:
+    """Enabled channels as planning sees them (rules from ``Channel.rules`` and slots);
+    with ``organisation_id``, only that organisation's."""
+    stmt = select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.id)
+    if organisation_id is not None:
+        stmt = stmt.where(Channel.organisation_id == organisation_id)
+    channels = session.scalars(stmt).all()
     targets: list[ChannelTarget] = []
     errors: dict[str, str] = {}
     for channel in channels:

@@ -44,9 +44,15 @@ def _nav_counts() -> SimpleNamespace:
 
         from content_library.models import ContentItem
         from publisher.db import db
+        from publisher.organisations.web import scoped
 
         waiting = db.session.scalar(
-            select(func.count()).select_from(ContentItem).where(ContentItem.status == "in_review")
+            scoped(
+                select(func.count())
+                .select_from(ContentItem)
+                .where(ContentItem.status == "in_review"),
+                ContentItem,
+            )
         )
         g.ui_nav_counts = SimpleNamespace(in_review=int(waiting or 0))
     return g.ui_nav_counts
@@ -65,6 +71,7 @@ def _ui_unexpected(error: Exception) -> Response:
 
 def init_ui(app: Flask) -> None:
     """Register the UI blueprint, its error pages, security headers and template helpers."""
+    from publisher.organisations.views import init_pages  # adds the guidance pages to ``ui``
     from publisher.ui import (  # noqa: F401  (each module adds its routes to the blueprint)
         views_admin,
         views_approvals,
@@ -82,6 +89,7 @@ def init_ui(app: Flask) -> None:
         views_reports,
     )
 
+    init_pages(app)
     app.register_blueprint(ui)
     # A working day, then sign in again; the cookie is already HttpOnly, SameSite=Lax and
     # Secure whenever PUBLIC_BASE_URL is https (see publisher.app).

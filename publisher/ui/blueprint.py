@@ -89,11 +89,16 @@ def require(permission: str | None = None) -> Callable[[F], F]:
 
 
 def load_or_404(model: type[M], ident: Any) -> M:
-    """The row with this primary key, or the UI's 404 page (the API's is ``get_or_404``)."""
+    """The row with this primary key, or the UI's 404 page (the API's is ``get_or_404``).
+
+    Another organisation's row is a 404 too (its existence is not revealed); a form post
+    needs the row to be the user's organisation's own, not only readable."""
     from publisher.db import db
+    from publisher.organisations.visibility import visible
 
     row = db.session.get(model, ident)
-    if row is None:
+    acting = request.method not in ("GET", "HEAD")
+    if row is None or not visible(db.session, row, current_user(), acting=acting):
         abort(404)
     return row
 

@@ -18,6 +18,7 @@ from publisher.auth.services import (
     set_role,
 )
 from publisher.db import db
+from publisher.organisations.web import own_organisation_slug, scoped
 from publisher.ui.blueprint import current_user, load_or_404, require, ui
 from publisher.ui.formatting import ROLES as ROLE_LABELS
 from publisher.ui.forms import Form
@@ -55,7 +56,7 @@ def _communes() -> list[tuple[str, str]]:
 def _render_users(
     errors: dict[str, str], values: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
-    users = list(db.session.scalars(select(User).order_by(User.role, User.username)))
+    users = list(db.session.scalars(scoped(select(User).order_by(User.role, User.username), User)))
     names = dict(db.session.execute(select(Commune.code, Commune.kind + " " + Commune.name)).all())
     return render_template(
         "ui/users.html",
@@ -105,6 +106,7 @@ def user_create() -> tuple[str, int] | Response:
             password=password,
             commune_code=commune if role == "operator" else None,
             display_name=display_name,
+            organisation=own_organisation_slug(),
         )
     except AuthError as exc:
         db.session.rollback()
@@ -178,11 +180,13 @@ def user_role(user_id: int) -> Response:
 def _render_tokens(
     new_token: str | None = None, status: int = 200, error: str | None = None
 ) -> tuple[str, int]:
-    tokens = list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+    tokens = list(
+        db.session.scalars(scoped(select(ApiToken).order_by(ApiToken.created_at.desc()), ApiToken))
+    )
     owners = [
         (u.id, f"{u.username} ({ROLE_LABELS.get(u.role, u.role)})")
         for u in db.session.scalars(
-            select(User).where(User.active.is_(True)).order_by(User.username)
+            scoped(select(User).where(User.active.is_(True)).order_by(User.username), User)
         )
     ]
     return render_template(
@@ -209,7 +213,7 @@ def token_create() -> tuple[str, int] | Response:
     owner_id = form.integer("user_id", minimum=1, required=True, label="Tài khoản")
     expires_days = form.integer("expires_days", minimum=0, maximum=36500, label="Số ngày hiệu lực")
     read_only = form.flag("read_only")
-    owner = db.session.get(User, owner_id) if owner_id else None
+    owner = load_or_404(User, owner_id) if owner_id else None
     if "expires_days" in form.errors:
         return _render_tokens(status=422, error="Số ngày hiệu lực phải là số nguyên từ 0 trở lên.")
     if form.errors or owner is None or not owner.active:

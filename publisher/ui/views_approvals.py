@@ -12,6 +12,7 @@ from content_library.services import WorkflowError, approve, latest, lineage_aut
 from publisher.auth.models import User
 from publisher.db import db
 from publisher.loudspeaker.review import review_reading
+from publisher.organisations.web import scoped
 from publisher.ui.blueprint import current_user, require, safe_next, ui
 from publisher.ui.formatting import vietnamese_part
 from publisher.ui.textdiff import version_diff
@@ -25,11 +26,14 @@ SELF_APPROVAL = "Không được tự duyệt nội dung của mình"
 def approvals() -> str:
     items = list(
         db.session.scalars(
-            select(ContentItem)
-            .where(ContentItem.status == "in_review")
-            .options(selectinload(ContentItem.versions).selectinload(ContentVersion.asset))
-            .order_by(ContentItem.updated_at)
-            .limit(100)
+            scoped(
+                select(ContentItem)
+                .where(ContentItem.status == "in_review")
+                .options(selectinload(ContentItem.versions).selectinload(ContentVersion.asset))
+                .order_by(ContentItem.updated_at)
+                .limit(100),
+                ContentItem,
+            )
         )
     )
     user = current_user()

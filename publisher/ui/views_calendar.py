@@ -13,6 +13,7 @@ from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
+from publisher.organisations.web import scoped
 from publisher.routing import plannable_day, row_id
 from publisher.times import LOCAL_TZ, MONTHS_VI
 from publisher.ui.blueprint import require, ui
@@ -80,11 +81,12 @@ def calendar() -> str:
     show_cancelled = request.args.get("cancelled") == "1"
 
     drive_stmt = select(Drive).where(Drive.starts_at >= start, Drive.starts_at < end)
-    pub_stmt = (
+    pub_stmt = scoped(
         select(Publication)
         .where(Publication.scheduled_at >= start, Publication.scheduled_at < end)
         .options(selectinload(Publication.channel), selectinload(Publication.version))
-        .order_by(Publication.scheduled_at)
+        .order_by(Publication.scheduled_at),
+        Publication,
     )
     if campaign_id.isdigit():
         drive_stmt = drive_stmt.where(Drive.campaign_id == int(campaign_id))

@@ -14,8 +14,10 @@ from content_library.sanitize import plain_text
 from content_library.search import slugify
 from publisher.db import db
 from publisher.delivery.models import Publication
+from publisher.organisations.visibility import owner_for_new_row
+from publisher.organisations.web import require_drive_keeper, scoped
 from publisher.times import LOCAL_TZ
-from publisher.ui.blueprint import Page, load_or_404, may, page_number, require, ui
+from publisher.ui.blueprint import Page, current_user, load_or_404, may, page_number, require, ui
 from publisher.ui.formatting import DRIVE_STATUS, input_datetime
 from publisher.ui.forms import Form
 from publisher.ui.views_drive_changes import pending_rows, proposed_values, save_drive_edit
@@ -33,10 +35,13 @@ def load_drive(drive_id: int) -> Drive:
 @require("content:read")
 def campaigns() -> str:
     rows = db.session.execute(
-        select(Campaign, func.count(Drive.id))
-        .outerjoin(Drive, Drive.campaign_id == Campaign.id)
-        .group_by(Campaign.id)
-        .order_by(Campaign.starts_on, Campaign.id)
+        scoped(
+            select(Campaign, func.count(Drive.id))
+            .outerjoin(Drive, Drive.campaign_id == Campaign.id)
+            .group_by(Campaign.id)
+            .order_by(Campaign.starts_on, Campaign.id),
+            Campaign,
+        )
     ).all()
     return render_template(
         "ui/campaigns.html", rows=rows, today=utcnow().astimezone(LOCAL_TZ).date()
@@ -111,7 +116,7 @@ def campaign_create() -> tuple[str, int] | Response:
         return render_template(
             "ui/campaign_form.html", campaign=None, values=values, errors=form.errors
         ), 422
-    campaign = Campaign(**values)
+    campaign = Campaign(**values, organisation_id=owner_for_new_row(db.session, current_user()))
     db.session.add(campaign)
     db.session.commit()
     flash(f"Đã tạo chiến dịch “{campaign.name}”.", "success")
@@ -261,12 +266,14 @@ def _read_drive() -> tuple[dict[str, Any], dict[str, Any], Form]:
 @ui.get("/drives/new")
 @require("campaigns:write")
 def drive_new() -> tuple[str, int]:
+    require_drive_keeper()
     return _render_drive(None, _drive_values(None), {})
 
 
 @ui.post("/drives/new")
 @require("campaigns:write")
 def drive_create() -> tuple[str, int] | Response:
+    require_drive_keeper()
     fields, values, form = _read_drive()
     if form.errors:
         return _render_drive(None, values, form.errors, 422)
@@ -288,6 +295,7 @@ def drive_edit(drive_id: int) -> tuple[str, int]:
 @require("campaigns:write")
 def drive_update(drive_id: int) -> tuple[str, int] | Response:
     drive = load_drive(drive_id)
+    require_drive_keeper()
     fields, values, form = _read_drive()
     if form.errors:
         return _render_drive(drive, values, form.errors, 422)

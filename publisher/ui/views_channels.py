@@ -21,9 +21,11 @@ from publisher.delivery.channels import (
 from publisher.delivery.crypto import decrypt_secrets
 from publisher.delivery.models import Channel
 from publisher.extensions import extension_for
+from publisher.organisations.visibility import owner_for_new_row
+from publisher.organisations.web import scoped
 from publisher.planning.errors import RulesInvalid
 from publisher.planning.rules import rules_from_dict
-from publisher.ui.blueprint import load_or_404, require, ui
+from publisher.ui.blueprint import current_user, load_or_404, require, ui
 from publisher.ui.formatting import CHANNEL_KINDS, SLOTS
 from publisher.ui.forms import Form, parse_hhmm
 
@@ -46,7 +48,9 @@ def _secret_key() -> str:
 def channels() -> str:
     rows = [
         (c, health(c), held_count(db.session, c.id))
-        for c in db.session.scalars(select(Channel).order_by(Channel.kind, Channel.name))
+        for c in db.session.scalars(
+            scoped(select(Channel).order_by(Channel.kind, Channel.name), Channel)
+        )
     ]
     return render_template("ui/channels.html", rows=rows, kinds=kinds())
 
@@ -246,6 +250,7 @@ def channel_create() -> tuple[str, int] | Response:
                 rules=rules,
                 secret_key=_secret_key(),
             )
+            channel.organisation_id = owner_for_new_row(db.session, current_user())
         except ChannelInvalid as exc:
             db.session.rollback()
             form.errors.update(_settings_errors(kind, exc))

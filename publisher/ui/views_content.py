@@ -26,6 +26,8 @@ from publisher.auth.models import User
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.loudspeaker.review import review_reading
+from publisher.organisations.visibility import owner_for_new_row
+from publisher.organisations.web import scoped
 from publisher.ui.blueprint import Page, current_user, load_or_404, page_number, require, ui
 from publisher.ui.formatting import CHANNEL_KINDS, CONTENT_STATUS, input_datetime, vietnamese_part
 from publisher.ui.formatting import CONTENT_KINDS as KIND_LABELS
@@ -56,7 +58,7 @@ def content_list() -> str:
     )
     if args.get("templates") != "1":
         stmt = stmt.where(ContentItem.is_template.is_(False))
-    page = Page(db.session, stmt, page_number())
+    page = Page(db.session, scoped(stmt, ContentItem), page_number())
     return render_template(
         "ui/content_list.html",
         page=page,
@@ -200,6 +202,7 @@ def content_create() -> tuple[str, int] | Response:
         reading_text=changes["reading_text"],
         author_id=user.id,
     )
+    item.organisation_id = owner_for_new_row(db.session, user)
     db.session.commit()
     flash("Đã lưu bản nháp. Khi xong, hãy bấm “Gửi duyệt”.", "success")
     return redirect(url_for("ui.content_detail", content_id=item.id))
@@ -234,7 +237,9 @@ def content_detail(content_id: int) -> str:
         )
     )
     channels = list(
-        db.session.scalars(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.name))
+        db.session.scalars(
+            scoped(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.name), Channel)
+        )
     )
     default_at = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     return render_template(

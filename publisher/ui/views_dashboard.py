@@ -15,6 +15,7 @@ from publisher.db import db
 from publisher.delivery.channels import health
 from publisher.delivery.models import PENDING_STATUSES, Channel, Publication
 from publisher.loudspeaker.airings import airings
+from publisher.organisations.web import scoped
 from publisher.times import LOCAL_TZ
 from publisher.ui.blueprint import current_user, operator_home, require, ui
 
@@ -34,15 +35,18 @@ def dashboard() -> str | Response:
     week_end = now + timedelta(days=7)
     upcoming = list(
         db.session.scalars(
-            select(Publication)
-            .where(
-                Publication.status.in_(PENDING_STATUSES),
-                Publication.scheduled_at >= now - timedelta(hours=1),
-                Publication.scheduled_at < week_end,
+            scoped(
+                select(Publication)
+                .where(
+                    Publication.status.in_(PENDING_STATUSES),
+                    Publication.scheduled_at >= now - timedelta(hours=1),
+                    Publication.scheduled_at < week_end,
+                )
+                .options(selectinload(Publication.channel), selectinload(Publication.version))
+                .order_by(Publication.scheduled_at)
+                .limit(30),
+                Publication,
             )
-            .options(selectinload(Publication.channel), selectinload(Publication.version))
-            .order_by(Publication.scheduled_at)
-            .limit(30)
         )
     )
     drives = list(
@@ -55,27 +59,33 @@ def dashboard() -> str | Response:
     )
     failures = list(
         db.session.scalars(
-            select(Publication)
-            .where(
-                Publication.status.in_(ATTENTION_STATUSES),
-                Publication.updated_at >= now - timedelta(days=14),
+            scoped(
+                select(Publication)
+                .where(
+                    Publication.status.in_(ATTENTION_STATUSES),
+                    Publication.updated_at >= now - timedelta(days=14),
+                )
+                .options(selectinload(Publication.channel), selectinload(Publication.version))
+                .order_by(Publication.updated_at.desc())
+                .limit(20),
+                Publication,
             )
-            .options(selectinload(Publication.channel), selectinload(Publication.version))
-            .order_by(Publication.updated_at.desc())
-            .limit(20)
         )
     )
     channels = [
         (channel, health(channel, now))
         for channel in db.session.scalars(
-            select(Channel)
-            .where(
-                or_(
-                    Channel.health_status.in_(("needs_attention", "expiring")),
-                    Channel.token_expires_at < now + TOKEN_WARNING,
+            scoped(
+                select(Channel)
+                .where(
+                    or_(
+                        Channel.health_status.in_(("needs_attention", "expiring")),
+                        Channel.token_expires_at < now + TOKEN_WARNING,
+                    )
                 )
+                .order_by(Channel.name),
+                Channel,
             )
-            .order_by(Channel.name)
         )
     ]
     silent = [a for a in airings(db.session, today - timedelta(days=6), today) if a.unconfirmed]

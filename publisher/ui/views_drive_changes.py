@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from content_library.models import Campaign, Commune, Drive
 from publisher.db import db
+from publisher.organisations.web import require_drive_keeper
 from publisher.planning.drive_changes import (
     DriveChangeError,
     approve_change,
@@ -107,6 +108,7 @@ def _load(drive_id: int) -> Drive:
 @require("content:approve")
 def drive_change_approve(drive_id: int) -> Response:
     drive = _load(drive_id)
+    require_drive_keeper()
     user = current_user()
     assert user is not None
     if user.id in requesters(drive):
@@ -128,6 +130,7 @@ def drive_change_approve(drive_id: int) -> Response:
 @require("content:approve")
 def drive_change_reject(drive_id: int) -> Response:
     drive = _load(drive_id)
+    require_drive_keeper()
     try:
         reject_change(db.session, drive)
     except DriveChangeError as exc:

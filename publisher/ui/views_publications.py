@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -15,6 +15,8 @@ from content_library.services import latest
 from publisher.db import db
 from publisher.delivery.models import PRIORITIES, PUBLICATION_STATUSES, Channel, Publication
 from publisher.delivery.publications import PublicationError, cancel, retry, schedule
+from publisher.organisations.visibility import NotGuidedVersion, NotYours, check_schedulable
+from publisher.organisations.web import scoped
 from publisher.ui.blueprint import Page, current_user, load_or_404, page_number, require, ui
 from publisher.ui.formatting import (
     CHANNEL_KINDS,
@@ -40,7 +42,7 @@ def load_publication(pub_id: int) -> Publication:
 def _channel_options() -> list[tuple[int, str]]:
     return [
         (c.id, f"{c.name} — {CHANNEL_KINDS.get(c.kind, c.kind)}")
-        for c in db.session.scalars(select(Channel).order_by(Channel.name))
+        for c in db.session.scalars(scoped(select(Channel).order_by(Channel.name), Channel))
     ]
 
 
@@ -48,10 +50,11 @@ def _channel_options() -> list[tuple[int, str]]:
 @require("publications:read")
 def publications() -> str:
     args = request.args
-    stmt = (
+    stmt = scoped(
         select(Publication)
         .options(selectinload(Publication.channel), selectinload(Publication.version))
-        .order_by(Publication.scheduled_at.desc(), Publication.id.desc())
+        .order_by(Publication.scheduled_at.desc(), Publication.id.desc()),
+        Publication,
     )
     if args.get("status") in PUBLICATION_STATUSES:
         stmt = stmt.where(Publication.status == args["status"])
@@ -103,14 +106,17 @@ def _can_cancel(pub: Publication) -> bool:
 def publication_new() -> str:
     approved = list(
         db.session.scalars(
-            select(ContentItem)
-            .where(
-                ContentItem.approved_version_id.is_not(None),
-                ContentItem.status != "archived",
-                ContentItem.is_template.is_(False),
+            scoped(
+                select(ContentItem)
+                .where(
+                    ContentItem.approved_version_id.is_not(None),
+                    ContentItem.status != "archived",
+                    ContentItem.is_template.is_(False),
+                )
+                .order_by(ContentItem.updated_at.desc())
+                .limit(200),
+                ContentItem,
             )
-            .order_by(ContentItem.updated_at.desc())
-            .limit(200)
         )
     )
     default_at = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
@@ -145,6 +151,13 @@ def publication_create() -> Response:
     assert content_id is not None and channel_id is not None and scheduled_at is not None
     settings = current_app.config["SETTINGS"]
     user = current_user()
+    try:
+        check_schedulable(db.session, user, content_id, channel_id)
+    except NotYours:
+        abort(404)
+    except NotGuidedVersion as exc:
+        flash(vietnamese_part(str(exc)), "error")
+        return redirect(back)
     try:
         pub = schedule(
             db.session,
