@@ -66,6 +66,7 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "publisher.planning.calendar",  # the /calendar/<slug>.ics blueprint
             "publisher.*.views",
             "publisher.*.api",
+            "publisher.*.web",
             "publisher.*.cli",
             "publisher.*.commands",
             "publisher.*.extension",
