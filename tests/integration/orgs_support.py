@@ -12,7 +12,7 @@ from publisher.organisations.service import by_slug, seed_organisations
 _n = count(1)
 UNIT_A = "xa-03408"  # a commune organisation
 UNIT_B = "bao-lai-chau"  # a press body
-DEPARTMENT = "so-tttt-lai-chau"
+DEPARTMENT = "so-vhttdl-lai-chau"
 
 
 @dataclass
