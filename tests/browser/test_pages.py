@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from channels.registry import kinds
 from tests.browser.conftest import login, screenshot
 from tests.browser.pages_data import seed_pages
 
@@ -50,16 +51,18 @@ def _pages(s) -> list[str]:
         f"/publications/{s.failed_id}",
         "/channels",
         "/channels/new",
-        "/channels/new?kind=fanpage",
-        "/channels/new?kind=loudspeaker",
-        "/channels/new?kind=rss",
-        "/channels/new?kind=webhook",
+        # Every registered kind's form, drawn from its adapter's settings schema.
+        *[f"/channels/new?kind={kind}" for kind in kinds()],
         f"/channels/{s.channel_id}",
         f"/channels/{s.channel_id}/edit",
         "/feed-sources",
         "/feed-sources/new",
         f"/feed-sources/{s.feed_source_id}/edit",
         "/reports",
+        "/reports/results",
+        "/guidance",
+        "/guidance/new",
+        "/guidance/matrix",
         "/admin/users",
         "/admin/tokens",
         "/communes/03408",
