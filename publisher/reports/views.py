@@ -13,6 +13,7 @@ from content_library.models import Campaign
 from publisher.db import db
 from publisher.errors import ApiError, ValidationFailed
 from publisher.loudspeaker.bulletins import local_today
+from publisher.organisations.visibility import scoped
 from publisher.reports.documents import results_docx, results_xlsx, subject_of
 from publisher.reports.figures import results
 from publisher.reports.request import presets, query_args, read_query
@@ -135,7 +136,8 @@ def results_page() -> str:
         query = ReportQuery(today.replace(day=1), today)
     report = results(db.session, query)
     settings = signature_settings(db.session, query.organisation_id)
-    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+    newest_first = select(Campaign).order_by(Campaign.starts_on.desc())
+    campaigns = list(db.session.scalars(scoped(db.session, newest_first, Campaign, current_user())))
     db.session.rollback()
     return render_template(
         "reports/results.html",

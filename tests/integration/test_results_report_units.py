@@ -183,6 +183,8 @@ def test_the_page_and_downloads_refuse_another_unit(app, world):
     html = page.get_data(as_text=True)
     assert 'data-key="published">2<' in html
     assert 'data-key="channels">1<' in html
+    # The campaigns offered are those the unit may ask for: not another unit's.
+    assert "Chủ nhật Đỏ 2025" in html and "Chiến dịch Đoàn Kết" not in html
     workbook = load_workbook(
         io.BytesIO(person.get("/reports/results.xlsx", query_string=QUERY).data)
     )
