@@ -8,6 +8,7 @@ from flask import request
 
 from publisher.api.framework import current_user, endpoint, schema
 from publisher.db import db
+from publisher.organisations.guidance import COVERAGE_STATUSES
 from publisher.reports.figures import results
 from publisher.reports.request import QUERY_SCHEMA, read_query
 
@@ -27,6 +28,7 @@ schema(
             "drives",
             "failures",
             "engagement",
+            "guidance",
         ],
         "properties": {
             "period": {
@@ -37,7 +39,18 @@ schema(
                 },
             },
             "campaign": {"type": ["object", "null"]},
-            "organisation": {"type": ["object", "null"]},
+            "organisation": {
+                "type": ["object", "null"],
+                "description": "The unit whose figures these are (its channels' rows); "
+                "null for every unit. A unit's people always get their own.",
+                "required": ["id", "slug", "name", "kind"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "slug": {"type": "string"},
+                    "name": {"type": "string"},
+                    "kind": {"type": "string"},
+                },
+            },
             "summary": {"type": "array", "items": {"type": "object"}},
             "publications": _SECTION,
             "feeds": _SECTION,
@@ -45,7 +58,35 @@ schema(
             "drives": _SECTION,
             "failures": _SECTION,
             "engagement": _SECTION,
-            "guidance": {"type": ["object", "null"]},
+            "guidance": {
+                "type": "object",
+                "description": "Guidance due in the period: each target unit's coverage",
+                "required": ["total", "units", "totals", "items"],
+                "properties": {
+                    "total": {"type": "integer"},
+                    "units": {"type": "integer"},
+                    "totals": {
+                        "type": "object",
+                        "properties": {status: {"type": "integer"} for status in COVERAGE_STATUSES},
+                    },
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "guidance_id": {"type": "integer"},
+                                "title": {"type": "string"},
+                                "due_on": {"type": "string", "format": "date"},
+                                "organisation_id": {"type": "integer"},
+                                "organisation": {"type": "string"},
+                                "status": {"type": "string", "enum": list(COVERAGE_STATUSES)},
+                                "publications": {"type": "integer"},
+                                "evidence": {"type": "integer"},
+                            },
+                        },
+                    },
+                },
+            },
         },
     },
 )

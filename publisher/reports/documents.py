@@ -30,7 +30,10 @@ from publisher.reports.tables import (
     report_tables,
 )
 
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+ROMAN = (
+    *("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"),
+    *("XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"),
+)
 TEXT_WIDTH_MM = 164  # A4 less the left and right margins
 
 
@@ -97,16 +100,11 @@ def results_docx(report: dict[str, Any], head: Letterhead, signature: Signature)
             f"{date.fromisoformat(report['period']['from']):%d/%m/%Y} đến ngày "
             f"{date.fromisoformat(report['period']['to']):%d/%m/%Y} như sau:"
         )
-        for number, table in zip(ROMAN, tables, strict=False):
+        for number, table in zip(ROMAN[: len(tables)], tables, strict=True):
             document.add_heading(f"{number}. {table.title.upper()}", level=2)
             _write_table(document, table)
             if table.note:
                 line(document, table.note, italic=True)
-        guidance = report.get("guidance")
-        if guidance:
-            document.add_heading("HƯỚNG DẪN CỦA SỞ VÀ VIỆC THỰC HIỆN", level=2)
-            for row in guidance.get("items", []):
-                line(document, f"- {row.get('organisation', '')}: {row.get('status', '')}")
 
     document = administrative_document(head, "BÁO CÁO", subject_of(report), body, signature)
     return to_bytes(document)

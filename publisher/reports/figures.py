@@ -17,9 +17,11 @@ from channels import registry
 from content_library.db import utcnow
 from content_library.models import Campaign, ContentVersion, Drive
 from publisher.delivery.models import Channel, Publication
+from publisher.organisations.models import Organisation
 from publisher.planning.results import iso
 from publisher.planning.vietnamese_dates import LOCAL_TZ
 from publisher.reports.airings import airings_section
+from publisher.reports.guidance import guidance_section
 from publisher.reports.models import EngagementReading
 from publisher.reports.scope import ReportQuery, Scope, apply, organisation_scope
 
@@ -68,7 +70,7 @@ def results(session: Session, query: ReportQuery, scope: Scope | None = None) ->
     ``scope`` narrows every publications query (each joins ``channels``); by default it is
     the organisation's filter from :func:`organisation_scope`.
     """
-    scope = scope or organisation_scope(query.organisation_id)
+    scope = scope or organisation_scope(session, query.organisation_id)
     start, end = query.bounds()
     published = session.execute(
         apply(_publications(query), scope)
@@ -80,11 +82,7 @@ def results(session: Session, query: ReportQuery, scope: Scope | None = None) ->
     report: dict[str, Any] = {
         "period": {"from": query.first.isoformat(), "to": query.last.isoformat()},
         "campaign": None if campaign is None else {"id": campaign.id, "name": campaign.name},
-        "organisation": (
-            None
-            if query.organisation_id is None
-            else {"id": query.organisation_id, "applied": scope is not None}
-        ),
+        "organisation": _organisation(session, query.organisation_id),
         "generated_at": iso(utcnow()),
         "publications": _publications_section(items),
         "feeds": _feeds_section(items),
@@ -92,10 +90,17 @@ def results(session: Session, query: ReportQuery, scope: Scope | None = None) ->
         "drives": _drives_section(session, query, scope),
         "failures": _failures_section(session, query, scope),
         "engagement": _engagement_section(session, items),
-        "guidance": _guidance_section(session, query),
+        "guidance": guidance_section(session, query),
     }
     report["summary"] = _summary(report)
     return report
+
+
+def _organisation(session: Session, organisation_id: int | None) -> dict[str, Any] | None:
+    org = None if organisation_id is None else session.get(Organisation, organisation_id)
+    if org is None:
+        return None
+    return {"id": org.id, "slug": org.slug, "name": org.name, "kind": org.kind}
 
 
 def _published_item(pub: Publication, channel: Channel, title: str) -> dict[str, Any]:
@@ -287,15 +292,6 @@ def _engagement_section(session: Session, items: list[dict[str, Any]]) -> dict[s
         "totals": {m: sum(row["figures"][m] for row in rows) for m in measures},
         "items": rows,
     }
-
-
-def _guidance_section(session: Session, query: ReportQuery) -> dict[str, Any] | None:
-    """Guidance coverage per unit, where the organisations package provides it."""
-    try:
-        from publisher.organisations import report_coverage  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return report_coverage(session, query)
 
 
 def _summary(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from content_library.models import Campaign
 from publisher.errors import ApiError, ValidationFailed
 from publisher.loudspeaker.bulletins import local_today
-from publisher.reports.scope import MAX_DAYS, ReportQuery, unit_of
+from publisher.organisations.models import Organisation
+from publisher.organisations.visibility import visible
+from publisher.reports.scope import MAX_DAYS, ReportQuery, own_unit
 
 PARAMS = ("from", "to", "campaign_id", "organisation_id")
 QUERY_SCHEMA = (
@@ -49,9 +51,14 @@ def read_query(session: Session, args: Mapping[str, str], user: Any) -> ReportQu
     the campaign and the unit; a unit's people get their own unit's figures only."""
     campaign_id = _positive(args, "campaign_id")
     organisation_id = _positive(args, "organisation_id")
+    unit = own_unit(session, user)
     campaign = None
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
+        if unit is not None and (campaign is None or not visible(session, campaign, user)):
+            # Another unit's campaign is another unit's row: 404, as if it did not exist
+            # (and one that does not exist answers the same, so nothing tells them apart).
+            raise ApiError(404, f"campaign {campaign_id} not found / không tìm thấy")
         if campaign is None:
             # A query naming a row that does not exist is invalid input, as in every filter.
             raise ValidationFailed({"campaign_id": "no such campaign / không có chiến dịch này"})
@@ -67,13 +74,16 @@ def read_query(session: Session, args: Mapping[str, str], user: Any) -> ReportQu
         raise ValidationFailed(
             {"to": f"a report covers at most {MAX_DAYS} days / tối đa {MAX_DAYS} ngày"}
         )
-    unit = unit_of(user)
-    if unit is not None:
-        if organisation_id not in (None, unit):
-            # Another unit's figures are another unit's rows: they answer 404.
-            raise ApiError(404, f"organisation {organisation_id} not found / không tìm thấy")
-        organisation_id = unit
-    return ReportQuery(first, last, campaign_id, organisation_id)
+    if unit is None:
+        if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+            raise ValidationFailed(
+                {"organisation_id": "no such organisation / không có đơn vị này"}
+            )
+        return ReportQuery(first, last, campaign_id, organisation_id)
+    if organisation_id not in (None, unit):
+        # Another unit's figures are another unit's rows: they answer 404.
+        raise ApiError(404, f"organisation {organisation_id} not found / không tìm thấy")
+    return ReportQuery(first, last, campaign_id, unit)
 
 
 def query_args(query: ReportQuery) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """What a results report covers: a period, a campaign, an organisation.
 
-Organisations (units such as a commune or the press office) are wired in elsewhere;
-this module is the one place that knows how a unit's rows are told apart, so that the
-figures stay the same code with or without them.
+This module is the one place that knows how a unit's rows are told apart (by the
+organisation owning the channel they went out on), so that the figures stay the same
+code for the whole province and for one unit.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_
+from sqlalchemy.orm import Session
 
+from publisher.auth.models import User
 from publisher.delivery.models import Channel
+from publisher.organisations.models import Organisation
+from publisher.organisations.visibility import sees_everything
 from publisher.planning.vietnamese_dates import LOCAL_TZ
 
 # A where-clause hook applied to every publications query of the report (each joins
@@ -41,35 +45,36 @@ class ReportQuery:
         return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def organisation_scope(organisation_id: int | None) -> Scope | None:
-    """The filter for one organisation's figures, or None when there is none to apply.
+def organisation_scope(session: Session, organisation_id: int | None) -> Scope | None:
+    """The filter for one organisation's figures: what went out on its own channels.
 
-    A unit's figures are what went out on its own channels: a unit adopts guidance by
-    scheduling the department's content on them. The filter is applied where
-    ``Channel.organisation_id`` exists; until the organisations' columns are in the
-    schema there is nothing to filter on and the report says ``applied: false``. This
-    ``hasattr`` is the only place the report asks whether organisations exist.
+    A unit adopts guidance by scheduling the department's content on its channels, so its
+    figures are those channels' rows. Channels without an organisation are the
+    department's (the rule of :mod:`publisher.organisations.visibility`): the department's
+    figures count them too. None when no organisation is asked for (every row counts).
     """
-    if organisation_id is None or not hasattr(Channel, "organisation_id"):
+    if organisation_id is None:
         return None
+    org = session.get(Organisation, organisation_id)
     column = Channel.organisation_id
+    own = column == organisation_id
+    condition = or_(own, column.is_(None)) if org is not None and org.kind == "department" else own
 
     def narrow(stmt: Select[Any]) -> Select[Any]:
-        return stmt.where(column == organisation_id)
+        return stmt.where(condition)
 
     return narrow
 
 
-def unit_of(user: Any) -> int | None:
-    """The organisation a person may see only the figures of; None for the department.
+def own_unit(session: Session, user: User | None) -> int | None:
+    """The organisation a person may see only the figures of; None when they see every unit.
 
-    People of the department (and everyone while organisations do not exist) see every
-    unit's figures and may ask for one with ``organisation_id``.
+    The department's people, and users without an organisation, see every unit's figures
+    and may ask for one with ``organisation_id``; a unit's people see their unit's only.
     """
-    organisation = getattr(user, "organisation", None)
-    if organisation is None or getattr(organisation, "kind", "department") == "department":
+    if user is None or sees_everything(session, user):
         return None
-    return getattr(user, "organisation_id", None)
+    return user.organisation_id
 
 
 def apply(stmt: Select[Any], scope: Scope | None) -> Select[Any]:

@@ -13,6 +13,13 @@ from typing import Any
 # Column kinds: how a document writes a cell.
 TEXT, NUMBER, DATE, DATETIME, LINK = "text", "number", "date", "datetime", "link"
 STATUS_LABELS = {"failed": "Lỗi", "expired": "Hết hạn"}
+# A unit's coverage of guidance (publisher.organisations.guidance.COVERAGE_STATUSES).
+COVERAGE_LABELS = {
+    "pending": "Chưa thực hiện",
+    "in_progress": "Đang thực hiện",
+    "done": "Đã thực hiện",
+    "overdue": "Quá hạn",
+}
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
                 for d in drives["items"]
             ],
         ),
+        *guidance_tables(report["guidance"]),
         Table(
             "failures",
             "Lỗi và hết hạn",
@@ -164,6 +172,44 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
         ),
     ]
     return tables
+
+
+def guidance_tables(guidance: dict[str, Any]) -> list[Table]:
+    """How many units are at each status, then each unit's row for each guidance."""
+    return [
+        Table(
+            "guidance_totals",
+            "Thực hiện hướng dẫn của Sở",
+            [Column("Tình trạng", width=4), Column("Số đơn vị", NUMBER)],
+            [
+                [COVERAGE_LABELS.get(status, status), count]
+                for status, count in guidance["totals"].items()
+            ],
+        ),
+        Table(
+            "guidance",
+            "Hướng dẫn theo đơn vị",
+            [
+                Column("Hướng dẫn", width=3),
+                Column("Hạn", DATE, width=1.2),
+                Column("Đơn vị", width=3),
+                Column("Tình trạng", width=1.5),
+                Column("Tin của đơn vị", NUMBER),
+                Column("Minh chứng", NUMBER),
+            ],
+            [
+                [
+                    row["title"],
+                    _day(row["due_on"]),
+                    row["organisation"],
+                    COVERAGE_LABELS.get(row["status"], row["status"]),
+                    row["publications"],
+                    row["evidence"],
+                ]
+                for row in guidance["items"]
+            ],
+        ),
+    ]
 
 
 def detail_table(report: dict[str, Any]) -> Table:

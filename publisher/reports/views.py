@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from sqlalchemy import select
 
 from content_library.models import Campaign
 from publisher.db import db
-from publisher.errors import ValidationFailed
+from publisher.errors import ApiError, ValidationFailed
 from publisher.loudspeaker.bulletins import local_today
+from publisher.organisations.visibility import scoped
 from publisher.reports.documents import results_docx, results_xlsx, subject_of
 from publisher.reports.figures import results
 from publisher.reports.request import presets, query_args, read_query
-from publisher.reports.scope import ReportQuery, unit_of
+from publisher.reports.scope import ReportQuery, own_unit
 from publisher.reports.signature import (
     FIELDS,
     SignatureInvalid,
@@ -25,6 +26,7 @@ from publisher.reports.signature import (
     signature,
     signature_settings,
 )
+from publisher.reports.tables import COVERAGE_LABELS
 from publisher.security import check_csrf
 from publisher.ui.blueprint import current_user, may, require
 from publisher.ui.charts import columns, progress_rows
@@ -48,7 +50,13 @@ def _refuse_forged_forms() -> None:
 
 
 def _query() -> ReportQuery:
-    return read_query(db.session, request.args, current_user())
+    try:
+        return read_query(db.session, request.args, current_user())
+    except ValidationFailed:
+        raise
+    except ApiError as exc:
+        # Another unit's organisation or campaign: the page answers as if it did not exist.
+        abort(exc.status)
 
 
 def _filename(query: ReportQuery, extension: str) -> str:
@@ -128,7 +136,8 @@ def results_page() -> str:
         query = ReportQuery(today.replace(day=1), today)
     report = results(db.session, query)
     settings = signature_settings(db.session, query.organisation_id)
-    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+    newest_first = select(Campaign).order_by(Campaign.starts_on.desc())
+    campaigns = list(db.session.scalars(scoped(db.session, newest_first, Campaign, current_user())))
     db.session.rollback()
     return render_template(
         "reports/results.html",
@@ -142,17 +151,20 @@ def results_page() -> str:
         subject=subject_of(report),
         settings=settings,
         fields=FIELDS,
-        may_sign=may("users:admin") and unit_of(current_user()) is None,
+        coverage_labels=COVERAGE_LABELS,
+        may_sign=may("users:admin") and own_unit(db.session, current_user()) is None,
     )
 
 
 @reports.post("/reports/results/signature")
 @require("users:admin")
 def results_signature() -> Any:
-    """The department's letterhead and signer (a unit's, once organisations exist)."""
+    """The letterhead and signer of the user's unit (the department's for its people)."""
     user = current_user()
     try:
-        save_signature(db.session, request.form, organisation_id=unit_of(user), user_id=user.id)
+        save_signature(
+            db.session, request.form, organisation_id=own_unit(db.session, user), user_id=user.id
+        )
     except SignatureInvalid as exc:
         db.session.rollback()
         for message in exc.errors.values():

@@ -1,4 +1,5 @@
-"""Who sees which unit's figures, and how the report's query string is read."""
+"""How the report's query string is read (who sees which unit's figures needs the database:
+tests/integration/test_results_report_units.py)."""
 
 from __future__ import annotations
 
@@ -7,33 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from publisher.errors import ApiError, ValidationFailed
+from publisher.errors import ValidationFailed
 from publisher.reports.request import presets, read_query
-from publisher.reports.scope import ReportQuery, unit_of
+from publisher.reports.scope import ReportQuery
 
-DEPARTMENT = SimpleNamespace(kind="department")
-COMMUNE = SimpleNamespace(kind="commune")
 ARGS = {"from": "2025-11-01", "to": "2025-11-30"}
 
 
-def person(organisation=None, organisation_id=None):
-    return SimpleNamespace(organisation=organisation, organisation_id=organisation_id)
-
-
-def test_the_department_and_people_without_a_unit_see_every_unit():
-    assert unit_of(person()) is None
-    assert unit_of(person(DEPARTMENT, 1)) is None
-    assert unit_of(SimpleNamespace()) is None  # before organisations exist
-
-
-def test_a_unit_gets_its_own_figures_and_another_unit_answers_404():
-    unit = person(COMMUNE, 7)
-    assert read_query(None, ARGS, unit).organisation_id == 7
-    assert read_query(None, ARGS | {"organisation_id": "7"}, unit).organisation_id == 7
-    with pytest.raises(ApiError) as refused:
-        read_query(None, ARGS | {"organisation_id": "8"}, unit)
-    assert refused.value.status == 404
-    assert read_query(None, ARGS | {"organisation_id": "8"}, person()).organisation_id == 8
+def person():
+    """A user without an organisation: sees every unit, so no database is asked."""
+    return SimpleNamespace(organisation_id=None)
 
 
 @pytest.mark.parametrize(
