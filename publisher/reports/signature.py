@@ -23,8 +23,8 @@ FIELDS = {
 # The department's own letterhead until someone sets it.
 DEPARTMENT_DEFAULT = {
     "superior_body": "Ủy ban nhân dân tỉnh Lai Châu",
-    "issuing_body": "Sở Y tế",
-    "symbol": "BC-SYT",
+    "issuing_body": "Sở Văn hóa, Thể thao và Du lịch",
+    "symbol": "BC-SVHTTDL",
     "place": "Lai Châu",
     "signer_title": "Giám đốc",
     "signer_name": "",
