@@ -62,6 +62,8 @@ REFRESH_AHEAD = timedelta(hours=12)
 EXPIRY_MARGIN = timedelta(minutes=5)
 LIST_PAGE = 10
 LOOKUP_MAX_PAGES = 10
+# Engagement is read for posts of the last 30 days: 100 articles cover a busy OA's month.
+ENGAGEMENT_MAX_PAGES = 10
 LOOKUP_MARGIN_SECONDS = 300
 
 
@@ -305,6 +307,40 @@ class ZaloAdapter(Adapter):
         message_id = (answer.get("data") or {}).get("message_id")
         return f"Gửi tới người theo dõi: đã gửi (message_id {message_id})"
 
+    def engagement(self, external_id: str) -> Mapping[str, int] | None:
+        """Views and shares of an article, as the OA's article list reports them.
+
+        Zalo gives these figures only in the list (``getslice``: ``total_view``,
+        ``total_share``), so the newest pages are searched for the id; None when the
+        article is not among them (removed, or older than the pages searched).
+        """
+        if not str(external_id or "").strip():
+            raise Permanent("Chưa có mã bài viết Zalo để đọc số liệu.")
+        for page in range(ENGAGEMENT_MAX_PAGES):
+            items = self._slice(page)
+            for item in items:
+                if isinstance(item, Mapping) and str(item.get("id")) == str(external_id):
+                    return {
+                        "views": _count(item.get("total_view")),
+                        "shares": _count(item.get("total_share")),
+                    }
+            if len(items) < LIST_PAGE:
+                return None
+        return None
+
+    def _slice(self, page: int) -> list[Any]:
+        """One page of the OA's articles, newest first."""
+        answer = self._call(
+            "GET",
+            "/v2.0/article/getslice",
+            params={"offset": str(page * LIST_PAGE), "limit": str(LIST_PAGE), "type": "normal"},
+        )
+        data = answer.get("data") or {}
+        items = data.get("medias") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise Transient("Zalo trả danh sách bài viết không đúng định dạng.")
+        return items
+
     def lookup(self, post: RenderedPost, since: datetime) -> DeliveryResult | None:
         """Find the article an attempt of unknown outcome made: title, then fingerprint."""
         if since.tzinfo is None:
@@ -313,15 +349,7 @@ class ZaloAdapter(Adapter):
         target = article.fingerprint()
         floor = since.timestamp() - LOOKUP_MARGIN_SECONDS
         for page in range(LOOKUP_MAX_PAGES):
-            answer = self._call(
-                "GET",
-                "/v2.0/article/getslice",
-                params={"offset": str(page * LIST_PAGE), "limit": str(LIST_PAGE), "type": "normal"},
-            )
-            data = answer.get("data") or {}
-            items = data.get("medias") if isinstance(data, Mapping) else None
-            if not isinstance(items, list):
-                raise Transient("Zalo trả danh sách bài viết không đúng định dạng.")
+            items = self._slice(page)
             all_older = bool(items)
             for item in items:
                 if not isinstance(item, Mapping) or not item.get("id"):
@@ -509,3 +537,12 @@ def _excerpt(article_id: str, title: str, note: str) -> str:
 
 
 __all__ = ["ZaloAdapter"]
+
+
+def _count(value: Any) -> int:
+    """A count from Zalo's answer; anything not a non-negative whole number reads as 0."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return max(0, number)

@@ -243,6 +243,12 @@ class ZaloEmulator:
 
     # ---- inspection ---------------------------------------------------------------------
 
+    def set_engagement(self, article_id: str, *, views: int, shares: int) -> None:
+        """What the OA's list reports of an article (``total_view``, ``total_share``)."""
+        with self.state.lock:
+            article = self.state.articles[article_id]
+            article.views, article.shares = views, shares
+
     def articles(self, *, include_removed: bool = False) -> list[dict[str, Any]]:
         """Articles oldest first, as detail dicts plus ``removed`` and ``verified``."""
         with self.state.lock:

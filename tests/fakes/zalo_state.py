@@ -42,6 +42,8 @@ class Article:
     seq: int
     removed: bool = False
     verified: bool = False
+    views: int = 0
+    shares: int = 0
 
     def detail(self, base_url: str) -> dict[str, Any]:
         return {
@@ -64,8 +66,8 @@ class Article:
             "type": "normal",
             "title": self.title,
             "status": self.status,
-            "total_view": 0,
-            "total_share": 0,
+            "total_view": self.views,
+            "total_share": self.shares,
             "create_date": self.created_ms,
             "update_date": self.created_ms,
             "thumb": self.cover.get("photo_url"),
