@@ -35,14 +35,21 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 
 # Demo accounts; the passwords are printed by `publisher seed --demo` and in the README.
+# username, role, commune (operators), display name, organisation (None: the department,
+# or an operator's commune).
 DEMO_USERS = (
-    ("quantri", "admin", None, "Quản trị hệ thống"),
-    ("bientap", "editor", None, "Biên tập viên Phòng Thông tin"),
-    ("lanhdao", "approver", None, "Lãnh đạo Sở"),
-    ("loa-tanphong", "operator", "03408", "Đài truyền thanh phường Tân Phong"),
-    ("loa-doanket", "operator", "03388", "Đài truyền thanh phường Đoàn Kết"),
-    ("loa-binhlu", "operator", "03390", "Đài truyền thanh xã Bình Lư"),
+    ("quantri", "admin", None, "Quản trị hệ thống", None),
+    ("bientap", "editor", None, "Biên tập viên Phòng Thông tin", None),
+    ("lanhdao", "approver", None, "Lãnh đạo Sở", None),
+    ("loa-tanphong", "operator", "03408", "Đài truyền thanh phường Tân Phong", None),
+    ("loa-doanket", "operator", "03388", "Đài truyền thanh phường Đoàn Kết", None),
+    ("loa-binhlu", "operator", "03390", "Đài truyền thanh xã Bình Lư", None),
+    ("baolaichau", "editor", None, "Biên tập viên Báo Lai Châu", "bao-lai-chau"),
+    ("chuthapdo", "editor", None, "Cán bộ Hội Chữ thập đỏ tỉnh", "hoi-chu-thap-do-lai-chau"),
 )
+# The guidance the department has sent in the demo, to the newspaper and one commune.
+DEMO_GUIDANCE_TITLE = "Đăng tin vận động hiến máu mùa đông"
+DEMO_GUIDANCE_UNITS = ("bao-lai-chau", "xa-03408")
 DEMO_PASSWORD = "{username}-demo-2025"  # noqa: S105 - demo accounts, documented in README
 
 
@@ -74,18 +81,63 @@ def seed_demo(
     _schedule(session, today, items, channels, summary)
     _plan_drives(session, campaign, summary, echo)
     _confirmations(session, today, users)
+    _guidance(session, today, users, items, campaign)
     session.flush()
     return summary.as_dict()
 
 
+def _guidance(
+    session: Session,
+    today: date,
+    users: dict[str, User],
+    items: dict[str, ContentItem],
+    campaign: Campaign,
+) -> None:
+    """One piece of guidance in the units' inboxes: the demo's approved articles, due in a week."""
+    from publisher.organisations.guidance import create_guidance
+    from publisher.organisations.models import Guidance, Organisation
+
+    if session.scalar(select(Guidance).where(Guidance.title == DEMO_GUIDANCE_TITLE)):
+        return
+    units = list(
+        session.scalars(select(Organisation.id).where(Organisation.slug.in_(DEMO_GUIDANCE_UNITS)))
+    )
+    articles = [
+        item.id
+        for item in items.values()
+        if item.kind == "article" and item.approved_version_id is not None
+    ][:2]
+    if not units or not articles:
+        return
+    create_guidance(
+        session,
+        users["lanhdao"],
+        title=DEMO_GUIDANCE_TITLE,
+        body=(
+            "Đề nghị các đơn vị đăng tin vận động hiến máu tình nguyện trên kênh của mình "
+            "và báo cáo kết quả (đường dẫn bài đăng hoặc ảnh chụp bảng tin) trước hạn."
+        ),
+        due_on=today + timedelta(days=7),
+        content_ids=articles,
+        organisation_ids=units,
+        campaign_id=campaign.id,
+    )
+
+
 def _users(session: Session, summary: DemoSummary, echo: Callable[[str], None]) -> dict[str, User]:
     users: dict[str, User] = {}
-    for username, role, commune, name in DEMO_USERS:
+    for username, role, commune, name, organisation in DEMO_USERS:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             password = DEMO_PASSWORD.format(username=username)
             user = create_user(
-                session, username, role, password=password, commune_code=commune, display_name=name
+                session,
+                username,
+                role,
+                password=password,
+                commune_code=commune,
+                display_name=name,
+                organisation=organisation,
             )
             summary.users += 1
             echo(f"demo user {username} ({role}) password: {password}")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from content_library.models import Campaign, ContentItem, Drive
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Channel, Publication
+from publisher.organisations.models import GuidanceTarget, Organisation
 from tests.servers import free_port, run_publisher, service_env, start_publisher
 
 
@@ -84,7 +85,7 @@ def test_token_is_printed_once_and_stored_hashed(app, db, client):
 def counts(db) -> dict[str, int]:
     return {
         model.__name__: db.scalar(select(func.count()).select_from(model))
-        for model in (User, Channel, ContentItem, Campaign, Drive, Publication)
+        for model in (User, Channel, ContentItem, Campaign, Drive, Publication, GuidanceTarget)
     }
 
 
@@ -95,6 +96,12 @@ def test_seed_demo_twice_adds_nothing(app, db):
     assert first.output.strip().splitlines()[-1].startswith("seeded:")
     after_first = counts(db)
     assert after_first["ContentItem"] >= 12 and after_first["Publication"] >= 10
+    # The department's guidance waits in the newspaper's and a commune's inboxes.
+    assert after_first["GuidanceTarget"] == 2
+    newspaper = db.scalar(select(User).where(User.username == "baolaichau"))
+    assert newspaper.organisation_id == db.scalar(
+        select(Organisation.id).where(Organisation.slug == "bao-lai-chau")
+    )
     second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0, second.output
     db.expire_all()

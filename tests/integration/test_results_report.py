@@ -251,7 +251,11 @@ def test_docx_has_the_administrative_layout_and_the_json_figures(app, client, id
     body_cell, motto_cell = header.rows[0].cells
     superior, issuer = body_cell.paragraphs
     assert superior.text == "ỦY BAN NHÂN DÂN TỈNH LAI CHÂU"
-    assert issuer.text == "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" and issuer.runs[0].bold and issuer.runs[0].underline
+    assert (
+        issuer.text == "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"
+        and issuer.runs[0].bold
+        and issuer.runs[0].underline
+    )
     country, motto = motto_cell.paragraphs
     assert country.text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and country.runs[0].bold
     assert motto.text == "Độc lập - Tự do - Hạnh phúc" and motto.runs[0].bold
