@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from channels.base import ChannelConfig, MediaFile, RenderedPost
 from channels.zalo import ZaloAdapter
+from tests.fakes.memory_store import MemoryStore
 from tests.fakes.zalo_oa import ZaloEmulator
 
 APP_ID = "3012345678901234567"
-
-
-class MemoryStore:
-    """The credential store's contract in memory: a lock, fresh reads, commit before return."""
-
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.settings = dict(settings)
-        self.lock = threading.Lock()
-        self.commits: list[dict[str, Any]] = []
-
-    def rotate(self, renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Mapping[str, Any]:
-        with self.lock:
-            changes = dict(renew(dict(self.settings)) or {})
-            if changes:
-                self.settings.update(changes)
-                self.commits.append(changes)
-            return dict(self.settings)
 
 
 @pytest.fixture
