@@ -45,7 +45,6 @@ from channels.fanpage.errors import (
     POLICY_BLOCK_RETRY,
     classify_error,
 )
-from channels.fanpage.errors import _nothing_sent as _nothing_sent  # the unit tests use it
 from channels.fanpage.health import EXPIRY_WARNING_DAYS, REQUIRED_SCOPES
 from channels.fanpage.media import photo_for_graph
 from channels.fanpage.message import (

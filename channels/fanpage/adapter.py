@@ -33,11 +33,12 @@ from channels.base import (
     Unknown,
     fingerprint,
 )
-from channels.fanpage.errors import _ambiguous, _nothing_sent, _redact, classify_error
+from channels.fanpage.errors import _ambiguous, _redact, classify_error
 from channels.fanpage.health import _health_from
 from channels.fanpage.media import photo_for_graph
 from channels.fanpage.message import MAX_MESSAGE_CHARS, _check_post, _upload, compose_message
 from channels.fanpage.usage import throttle_seconds
+from channels.transport import send
 
 log = logging.getLogger(__name__)
 
@@ -360,32 +361,23 @@ class FanpageAdapter(Adapter):
         headers = {"Accept": "application/json"}
         if bearer:
             headers["Authorization"] = f"Bearer {self._token}"
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=query,
-                data=data,
-                files=files,
-                headers=headers,
-                timeout=(self.connect_timeout, self.timeout),
-                allow_redirects=False,
-            )
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-        ) as exc:
-            raise ChannelBroken(f"Địa chỉ Graph API không hợp lệ: {self.graph_url}") from exc
-        except requests.RequestException as exc:
-            detail = self._scrub(f"{type(exc).__name__}: {exc}")
-            if _nothing_sent(exc):
-                raise Transient(
-                    f"Không kết nối được tới Facebook; sẽ thử lại. ({detail})", excerpt=detail
-                ) from exc
-            raise _ambiguous(
-                method, f"mất kết nối hoặc quá thời gian chờ: {detail}", excerpt=detail
-            ) from exc
+        response = send(
+            self.session,
+            method,
+            url,
+            api_name="Graph API",
+            base_url=self.graph_url,
+            service="Facebook",
+            scrub=self._scrub,
+            ambiguous=lambda what, **kwargs: _ambiguous(method, what, **kwargs),
+            keep_detail=True,
+            params=query,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=(self.connect_timeout, self.timeout),
+            allow_redirects=False,
+        )
         excerpt = self._scrub(response.text[:2000])
         throttle = throttle_seconds(response.headers)
         try:

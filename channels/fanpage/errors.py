@@ -6,9 +6,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
-
 from channels.base import ChannelBroken, ChannelError, Permanent, RateLimited, Transient, Unknown
 from channels.fanpage.usage import regain_seconds, throttle_seconds
 
@@ -103,15 +100,3 @@ def classify_error(
     if code in (1, 2) or error.get("is_transient") is True or status >= 500:
         return _ambiguous(method, f"lỗi {code_text}: {graph_text}", **kwargs)
     return Permanent(text("Facebook từ chối yêu cầu."), **kwargs)
-
-
-def _nothing_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly never reached Graph (refused, connect timeout, DNS)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-    return False

@@ -28,6 +28,7 @@ from channels.base import (
     Unknown,
     clean_excerpt,
 )
+from channels.transport import send
 from channels.zalo.article import (
     COVER_MIMES,
     LIMITS,
@@ -46,7 +47,6 @@ from channels.zalo.errors import (
     TOKEN_CODES,
     ambiguous,
     classify,
-    nothing_sent,
     redact,
 )
 from channels.zalo.tokens import EXPIRES_SETTING, TokenClient, broken, expiry_of
@@ -467,27 +467,21 @@ class ZaloAdapter(Adapter):
         json_body: Mapping[str, Any] | None,
         sure: bool,
     ) -> dict[str, Any]:
-        try:
-            response = self.session.request(
-                method,
-                self.openapi_url + path,
-                params=dict(params or {}),
-                json=dict(json_body) if json_body is not None else None,
-                headers={"access_token": token, "Accept": "application/json"},
-                timeout=self._timeouts,
-                allow_redirects=False,
-            )
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-        ) as exc:
-            raise ChannelBroken(f"Địa chỉ Zalo OpenAPI không hợp lệ: {self.openapi_url}") from exc
-        except requests.RequestException as exc:
-            detail = self._scrub(f"{type(exc).__name__}: {exc}")
-            if nothing_sent(exc):
-                raise Transient(f"Không kết nối được tới Zalo; sẽ thử lại. ({detail})") from None
-            raise ambiguous(not sure, f"mất kết nối hoặc quá thời gian chờ: {detail}") from None
+        response = send(
+            self.session,
+            method,
+            self.openapi_url + path,
+            api_name="Zalo OpenAPI",
+            base_url=self.openapi_url,
+            service="Zalo",
+            scrub=self._scrub,
+            ambiguous=lambda what, **kwargs: ambiguous(not sure, what, **kwargs),
+            params=dict(params or {}),
+            json=dict(json_body) if json_body is not None else None,
+            headers={"access_token": token, "Accept": "application/json"},
+            timeout=self._timeouts,
+            allow_redirects=False,
+        )
         excerpt = self._scrub(response.text[:2000])
         try:
             payload = response.json()

@@ -8,9 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
-
 from channels.base import ChannelBroken, ChannelError, Permanent, RateLimited, Transient, Unknown
 
 # -32 is a per-minute application limit (no retry-after is given); -211 "out of quota" has
@@ -94,15 +91,3 @@ def ambiguous(unsure_is_unknown: bool, what: str, **kwargs: Any) -> ChannelError
             **kwargs,
         )
     return Transient(f"Zalo tạm thời không trả lời được ({what}); sẽ thử lại.", **kwargs)
-
-
-def nothing_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly never reached Zalo (refused, connect timeout, DNS)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-    return False

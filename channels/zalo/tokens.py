@@ -15,7 +15,8 @@ from typing import Any
 import requests
 
 from channels.base import ChannelBroken, Transient
-from channels.zalo.errors import REAUTHORISE, nothing_sent, redact
+from channels.transport import nothing_sent
+from channels.zalo.errors import REAUTHORISE, redact
 
 EXPIRES_SETTING = "access_token_expires_at"
 

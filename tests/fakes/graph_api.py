@@ -32,16 +32,17 @@ from tests.fakes.graph_routes import GraphRoutes
 from tests.fakes.graph_state import GraphState
 from tests.fakes.graph_wire import (
     LoggedRequest,
-    QuietHandler,
-    Server,
     UploadedFile,
     drop_connection,
     read_request,
 )
+from tests.fakes.loopback import LoopbackEmulator
 
 
-class GraphEmulator:
+class GraphEmulator(LoopbackEmulator):
     """The Graph API for one test: pages, tokens, posts, photos, faults, usage headers."""
+
+    name = "graph"
 
     def __init__(
         self,
@@ -56,56 +57,9 @@ class GraphEmulator:
         self.usage = Usage()
         self._faults = FaultBook()
         self._routes = GraphRoutes(self.state, self.usage)
-        self._host = host
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        super().__init__(host)
         self._log_lock = threading.Lock()
         self._log: list[LoggedRequest] = []
-        self.internal_errors: list[str] = []
-
-    # ---- lifecycle ----------------------------------------------------------------------
-
-    def start(self) -> GraphEmulator:
-        """Listen on a free loopback port and serve in a background thread."""
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = Server(self._host, 0, self._wsgi, handler=QuietHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="graph-emulator",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, wake delayed answers and wait for every handler thread."""
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-        if self.internal_errors:
-            raise RuntimeError("graph emulator failed: " + "; ".join(self.internal_errors))
-
-    def __enter__(self) -> GraphEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``, without a version or trailing slash."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        return f"http://{self._host}:{self._server.server_port}"
 
     # ---- set-up -------------------------------------------------------------------------
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from tests.fakes.graph_wire import QuietHandler, Server, drop_connection
+from tests.fakes.graph_wire import QuietHandler, drop_connection
+from tests.fakes.loopback import LoopbackEmulator
 from tests.fakes.zalo_state import ACCESS_TTL, ZaloError, ZaloState
 
 
@@ -71,7 +72,10 @@ class ZaloRequest:
     dropped: bool = False
 
 
-class ZaloEmulator:
+class ZaloEmulator(LoopbackEmulator):
+    name = "zalo"
+    handler = RawHeadersHandler
+
     def __init__(
         self,
         *,
@@ -82,53 +86,10 @@ class ZaloEmulator:
     ) -> None:
         self.state = ZaloState(clock, processing_polls)
         self.access_ttl = access_ttl
-        self._host = host
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        super().__init__(host)
         self._lock = threading.Lock()
         self._faults: list[ZaloFault] = []
         self._log: list[ZaloRequest] = []
-        self.internal_errors: list[str] = []
-
-    # ---- lifecycle ----------------------------------------------------------------------
-
-    def start(self) -> ZaloEmulator:
-        if self._server is None:
-            self._stopping.clear()
-            self._server = Server(self._host, 0, self._wsgi, handler=RawHeadersHandler)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.01},
-                name="zalo-emulator",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-        if self.internal_errors:
-            raise RuntimeError("zalo emulator failed: " + "; ".join(self.internal_errors))
-
-    def __enter__(self) -> ZaloEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        return f"http://{self._host}:{self._server.server_port}"
 
     # ---- set-up and faults --------------------------------------------------------------
 

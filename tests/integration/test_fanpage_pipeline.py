@@ -21,7 +21,7 @@ import requests
 from flask import current_app
 from PIL import Image
 from rq.timeouts import TimerDeathPenalty
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from channels.base import MediaFile
 from channels.fanpage import FanpageAdapter, compose_message, photo_for_graph
@@ -36,8 +36,8 @@ from publisher.delivery.dispatch import dispatch_once
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.delivery.render import article_path, render
 from tests.conftest import app_config, clean_database
-from tests.factories import approved_content, due_publication
 from tests.fakes import GraphEmulator, appsecret_proof
+from tests.integration.pipeline_support import api, fresh, outcomes, publication, set_row
 from tests.servers import run_pipeline
 
 PAGE_ID = "1001"
@@ -99,40 +99,6 @@ def fanpage_channel(db, token: str, *, checked: bool = True, slug: str = "trang-
     return channel
 
 
-def publication(db, channel, n: int = 1, *, kind: str = "script", **kw):
-    """A due publication of approved content with its own words (no two messages alike)."""
-    item = approved_content(
-        db,
-        kind=kind,
-        title=f"Chủ nhật Đỏ {n}: hiến máu tình nguyện",
-        body=f"<p>Mời bạn đến Nhà văn hóa tỉnh Lai Châu, đợt {n}, từ 7 giờ 30.</p>",
-        **kw,
-    )
-    return due_publication(db, item, channel)
-
-
-def fresh(db, model, ident):
-    """The row as the database has it now; the read transaction is closed at once."""
-    db.expire_all()
-    row = db.get(model, ident)
-    db.commit()
-    return row
-
-
-def set_row(db, model, ident, **values) -> None:
-    """Change a row as time or a person would (not through the ORM copy, which may be stale)."""
-    db.execute(update(model).where(model.id == ident).values(**values))
-    db.commit()
-
-
-def outcomes(db, pub_id: int) -> list[str | None]:
-    rows = db.scalars(
-        select(Attempt.outcome).where(Attempt.publication_id == pub_id).order_by(Attempt.id)
-    ).all()
-    db.commit()
-    return list(rows)
-
-
 def post_calls(graph: GraphEmulator) -> list:
     return [r for r in graph.requests_log if r.method == "POST"]
 
@@ -146,11 +112,6 @@ def buc_usage(minutes: int) -> dict[str, str]:
         "estimated_time_to_regain_access": minutes,
     }
     return {"X-Business-Use-Case-Usage": json.dumps({PAGE_ID: [entry]})}
-
-
-def api(client, db, method: str, path: str, headers: dict[str, str], **kw):
-    db.commit()
-    return client.open(path, method=method, headers=headers, **kw)
 
 
 def assert_published_once(db, graph: GraphEmulator, pub_id: int) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from channels.zalo import EXPIRES_SETTING
 from content_library.db import utcnow
@@ -25,8 +25,8 @@ from publisher.delivery.crypto import decrypt_secrets
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.delivery.pipeline import check_channel
 from tests.conftest import app_config, clean_database
-from tests.factories import approved_content, due_publication
 from tests.fakes.zalo_oa import ZaloEmulator
+from tests.integration.pipeline_support import api, fresh, outcomes, publication, set_row
 from tests.servers import run_pipeline
 
 APP_ID = "3012345678901234567"
@@ -71,43 +71,6 @@ def app(database_url: str, tmp_path: Path, zalo: ZaloEmulator) -> Iterator[objec
 @pytest.fixture
 def admin(make_user) -> dict[str, str]:
     return make_user("admin")[1]
-
-
-def publication(db, channel, n: int = 1, *, kind: str = "script", **kw):
-    """A due publication of approved content with its own words (no two articles alike)."""
-    item = approved_content(
-        db,
-        kind=kind,
-        title=f"Chủ nhật Đỏ {n}: hiến máu tình nguyện",
-        body=f"<p>Mời bạn đến Nhà văn hóa tỉnh Lai Châu, đợt {n}, từ 7 giờ 30.</p>",
-        **kw,
-    )
-    return due_publication(db, item, channel)
-
-
-def fresh(db, model, ident):
-    db.expire_all()
-    row = db.get(model, ident)
-    db.commit()
-    return row
-
-
-def set_row(db, model, ident, **values) -> None:
-    db.execute(update(model).where(model.id == ident).values(**values))
-    db.commit()
-
-
-def outcomes(db, pub_id: int) -> list[str | None]:
-    rows = db.scalars(
-        select(Attempt.outcome).where(Attempt.publication_id == pub_id).order_by(Attempt.id)
-    ).all()
-    db.commit()
-    return list(rows)
-
-
-def api(client, db, method: str, path: str, headers: dict[str, str], **kw):
-    db.commit()
-    return client.open(path, method=method, headers=headers, **kw)
 
 
 def zalo_channel(db, tokens, app_secret, **settings):

@@ -14,8 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from channels.base import (
@@ -30,31 +29,12 @@ from channels.base import (
     Unknown,
 )
 from channels.zalo import EXPIRES_SETTING, REAUTHORISE
+from tests.fakes.memory_store import MemoryStore
 from tests.fakes.zalo_oa import ZaloEmulator
 from tests.unit.adapter_fixtures import Case, KindFixture, World, closed_port, post, since
 
 APP_ID = "3012345678901234567"
 COVER = "http://publisher.test/campaigns/chu-nhat-do/image.png?v=1"
-
-
-class MemoryStore:
-    """A test double for the database-backed CredentialStore (publisher/delivery/credentials.py,
-    tested on PostgreSQL elsewhere): ``rotate`` holds a lock, hands ``renew`` a fresh copy of
-    the stored settings, and saves what it returns before returning the whole settings. It
-    saves into the dict it is given (the world's settings); ``commits`` records each save."""
-
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self.settings = settings
-        self.lock = threading.Lock()
-        self.commits: list[dict[str, Any]] = []
-
-    def rotate(self, renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Mapping[str, Any]:
-        with self.lock:
-            changes = dict(renew(dict(self.settings)) or {})
-            if changes:
-                self.settings.update(changes)
-                self.commits.append(changes)
-            return dict(self.settings)
 
 
 @contextlib.contextmanager

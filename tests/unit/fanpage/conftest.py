@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
-from channels.base import ChannelConfig, MediaFile, RenderedPost
+from channels.base import MediaFile, RenderedPost
 from channels.fanpage import FanpageAdapter
 from tests.fakes import GraphEmulator
+from tests.unit.adapter_factory import adapters_on
 
 PAGE_ID = "1001"
 # Only the signature matters to Graph's upload check; the rest is arbitrary payload.
@@ -31,23 +31,13 @@ def token(graph: GraphEmulator) -> str:
 @pytest.fixture
 def make_adapter(graph: GraphEmulator, token: str) -> Iterator[Callable[..., FanpageAdapter]]:
     """Build adapters pointed at the emulator; each is closed after the test."""
-    made: list[FanpageAdapter] = []
-
-    def build(*, settings: dict[str, Any] | None = None, **options: Any) -> FanpageAdapter:
-        config = ChannelConfig(
-            channel_id=1,
-            slug="fanpage-laichau",
-            name="Trang Hội Chữ thập đỏ",
-            settings={"page_id": PAGE_ID, "access_token": token, **(settings or {})},
-            options={"graph_url": graph.base_url, "timeout": 2, "connect_timeout": 1, **options},
-        )
-        adapter = FanpageAdapter(config)
-        made.append(adapter)
-        return adapter
-
-    yield build
-    for adapter in made:
-        adapter.close()
+    yield from adapters_on(
+        FanpageAdapter,
+        slug="fanpage-laichau",
+        name="Trang Hội Chữ thập đỏ",
+        base_settings={"page_id": PAGE_ID, "access_token": token},
+        base_options={"graph_url": graph.base_url, "timeout": 2, "connect_timeout": 1},
+    )
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from channels.base import (
     Transient,
     Unknown,
 )
-from channels.fanpage import _nothing_sent, classify_error
+from channels.fanpage import classify_error
+from channels.transport import nothing_sent
 from tests.fakes import GraphEmulator
 from tests.unit.fanpage.conftest import PAGE_ID, make_post, poster
 
@@ -246,10 +247,10 @@ def test_network_messages_never_carry_the_token(make_adapter, token):
 
 def test_what_counts_as_not_sent():
     refused = NewConnectionError(None, "Connection refused")
-    assert _nothing_sent(requests.ConnectTimeout("slow connect"))
-    assert _nothing_sent(requests.ConnectionError(MaxRetryError(None, "/", refused)))
-    assert not _nothing_sent(requests.ConnectionError(ProtocolError("Connection aborted.")))
-    assert not _nothing_sent(requests.ReadTimeout("slow answer"))
+    assert nothing_sent(requests.ConnectTimeout("slow connect"))
+    assert nothing_sent(requests.ConnectionError(MaxRetryError(None, "/", refused)))
+    assert not nothing_sent(requests.ConnectionError(ProtocolError("Connection aborted.")))
+    assert not nothing_sent(requests.ReadTimeout("slow answer"))
 
 
 def test_classify_error_without_graphs_shape():

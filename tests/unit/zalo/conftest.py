@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from channels.base import ChannelConfig, MediaFile, RenderedPost
+from channels.base import MediaFile, RenderedPost
 from channels.zalo import ZaloAdapter
+from tests.fakes.memory_store import MemoryStore
 from tests.fakes.zalo_oa import ZaloEmulator
+from tests.unit.adapter_factory import adapters_on
 
 APP_ID = "3012345678901234567"
-
-
-class MemoryStore:
-    """The credential store's contract in memory: a lock, fresh reads, commit before return."""
-
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.settings = dict(settings)
-        self.lock = threading.Lock()
-        self.commits: list[dict[str, Any]] = []
-
-    def rotate(self, renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Mapping[str, Any]:
-        with self.lock:
-            changes = dict(renew(dict(self.settings)) or {})
-            if changes:
-                self.settings.update(changes)
-                self.commits.append(changes)
-            return dict(self.settings)
 
 
 @pytest.fixture
@@ -59,32 +42,21 @@ def store(zalo: ZaloEmulator, app_secret: str) -> MemoryStore:
 
 @pytest.fixture
 def make_adapter(zalo: ZaloEmulator, store: MemoryStore) -> Iterator[Callable[..., ZaloAdapter]]:
-    made: list[ZaloAdapter] = []
-
-    def build(*, settings: dict[str, Any] | None = None, **options: Any) -> ZaloAdapter:
-        config = ChannelConfig(
-            channel_id=1,
-            slug="zalo-laichau",
-            name="Hội Chữ thập đỏ tỉnh Lai Châu",
-            settings={**store.settings, **(settings or {})},
-            options={
-                "openapi_url": zalo.base_url,
-                "oauth_url": zalo.base_url,
-                "timeout": 2,
-                "connect_timeout": 1,
-                "verify_wait": 2,
-                "verify_poll": 0.02,
-                **options,
-            },
-            store=store,
-        )
-        adapter = ZaloAdapter(config)
-        made.append(adapter)
-        return adapter
-
-    yield build
-    for adapter in made:
-        adapter.close()
+    yield from adapters_on(
+        ZaloAdapter,
+        slug="zalo-laichau",
+        name="Hội Chữ thập đỏ tỉnh Lai Châu",
+        base_settings=store.settings,
+        base_options={
+            "openapi_url": zalo.base_url,
+            "oauth_url": zalo.base_url,
+            "timeout": 2,
+            "connect_timeout": 1,
+            "verify_wait": 2,
+            "verify_poll": 0.02,
+        },
+        store=store,
+    )
 
 
 @pytest.fixture
