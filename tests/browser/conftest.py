@@ -81,6 +81,26 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+def _whole_bodies(app: Any) -> Any:
+    """The app with every response read (and its file closed) before the first byte is sent.
+
+    Werkzeug's development server does not close a response whose client hangs up while it
+    writes (a browser leaving a page drops its favicon request), and the open file then
+    surfaces as a ResourceWarning in whichever test runs next. The pages here are small.
+    """
+
+    def whole(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return whole
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveApp]:
     """The whole service on SQLite in embedded mode, served over real HTTP."""
@@ -104,7 +124,7 @@ def live(tmp_path: Path) -> Iterator[LiveApp]:
         upgrade(app)
         load_communes(db.session)
         db.session.commit()
-    server.app = app
+    server.app = _whole_bodies(app)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
