@@ -5,8 +5,7 @@ authorised by the OA, and an in-memory credential store: Zalo's access tokens ro
 ``config.store``, and the store saves into the world's settings, so an adapter built after a
 rotation starts from the stored pair, as the service would load it.
 
-adapter_fixtures.py imports this module at its end (it builds on the definitions there):
-import ``FIXTURES`` from adapter_fixtures, not this module on its own.
+It builds on the definitions in adapter_fixtures.py; adapter_fixture_table.py lists it.
 """
 
 from __future__ import annotations

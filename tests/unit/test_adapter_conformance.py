@@ -30,7 +30,8 @@ from channels.base import (
     SettingsInvalid,
 )
 from channels.registry import adapter_class, kinds
-from tests.unit.adapter_fixtures import FIXTURES, Case, post, since
+from tests.unit.adapter_fixture_table import FIXTURES
+from tests.unit.adapter_fixtures import Case, post, since
 
 TYPES = {"string", "list", "object", "integer", "boolean"}
 ERROR_CLASSES = {cls.__name__: cls for cls in ChannelError.__subclasses__()}
@@ -44,7 +45,7 @@ def fixture_for(kind: str):
     if kind not in FIXTURES:
         pytest.fail(
             f"channel kind {kind!r} is registered but has no entry in "
-            "tests/unit/adapter_fixtures.py FIXTURES: add its world, settings and cases",
+            "tests/unit/adapter_fixture_table.py FIXTURES: add its world, settings and cases",
             pytrace=False,
         )
     return FIXTURES[kind]
