@@ -148,6 +148,9 @@ class ContentItem(Base):
         String(36), unique=True, default=lambda: str(uuid.uuid4())
     )
     source_guid: Mapped[str | None] = mapped_column(String(500))
+    # A profile's consent (publisher.donors): the latest version's, kept here so that a
+    # withdrawal finds the items it stops. No foreign key: this package knows no consents.
+    consent_id: Mapped[int | None] = mapped_column(Integer, index=True)
     source_url: Mapped[str | None] = mapped_column(String(1000), index=True)
     source_name: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -180,6 +183,9 @@ class ContentVersion(Base):
     reading_text: Mapped[str | None] = mapped_column(Text)
     # Other languages for loudspeakers: {"hmn": {"name": "Tiếng Mông", "text": "..."}}.
     variants: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A profile's person block, frozen with the version: {"name", "commune_code"?,
+    # "consent_id"}; SQL NULL for every other kind.
+    person: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # Everything a channel shows belongs to the version, so that editing approved
     # content changes no channel until the new version is approved: tags (RSS
     # categories, webhook payload), language and campaign (the feed's first category).

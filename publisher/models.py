@@ -2,8 +2,10 @@
 
 from content_library.db import Base
 from content_library.models import Asset, Campaign, Commune, ContentItem, ContentVersion, Drive
+from publisher.audit.models import AuditEvent
 from publisher.auth.models import ApiToken, User
 from publisher.delivery.models import Attempt, Channel, Publication
+from publisher.donors.models import Consent, Donation, Donor
 from publisher.feedimport.models import FeedSource
 from publisher.loudspeaker.models import (
     AudioRecording,
@@ -28,14 +30,18 @@ __all__ = [
     "Attempt",
     "AudioRecording",
     "AudioRender",
+    "AuditEvent",
     "Base",
     "BroadcastConfirmation",
     "Campaign",
     "CampaignImage",
     "Channel",
     "Commune",
+    "Consent",
     "ContentItem",
     "ContentVersion",
+    "Donation",
+    "Donor",
     "Drive",
     "EngagementReading",
     "FeedSource",

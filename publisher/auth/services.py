@@ -42,6 +42,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "guidance:read": frozenset(ROLES),
     "guidance:write": frozenset({"admin", "approver", "editor"}),
     "guidance:report": frozenset(ROLES),
+    # Personal data (issue: honouring donors). Consents are read by whoever writes or
+    # approves a donor's story, recorded and withdrawn by editors and admins. The donor
+    # register and the audit log are admins' only, and narrower than the organisation
+    # rule: see publisher.donors.access.
+    "consents:read": frozenset({"admin", "approver", "editor"}),
+    "consents:write": frozenset({"admin", "editor"}),
+    "donors:admin": frozenset({"admin"}),
+    "audit:read": frozenset({"admin"}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Honouring donors: consents for their stories, the donor register, commendations."""
