@@ -4,8 +4,9 @@ from content_library.db import Base
 from content_library.models import Asset, Campaign, Commune, ContentItem, ContentVersion, Drive
 from publisher.audit.models import AuditEvent
 from publisher.auth.models import ApiToken, User
+from publisher.consents.models import Consent
 from publisher.delivery.models import Attempt, Channel, Publication
-from publisher.donors.models import Consent, Donation, Donor
+from publisher.donors.models import Donation, Donor
 from publisher.feedimport.models import FeedSource
 from publisher.loudspeaker.models import (
     AudioRecording,

@@ -1,0 +1,1 @@
+"""Consents: whether, where and until when a person's story may be published."""
