@@ -41,6 +41,9 @@ class Operation:
     paginated: bool = False
     extra_responses: Mapping[int, str] = field(default_factory=dict)
     headers: Sequence[dict[str, Any]] = ()
+    # 404 where the register's existence is not to be revealed (donors, the audit log):
+    # a role without the permission is answered as if the endpoint held nothing for it.
+    refusal: int = 403
 
 
 OPERATIONS: list[Operation] = []
@@ -95,6 +98,7 @@ def endpoint(
     paginated: bool = False,
     extra_responses: Mapping[int, str] | None = None,
     headers: Sequence[dict[str, Any]] = (),
+    refusal: int = 403,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register an API view; the view receives the validated body as ``body=`` when it has one."""
     op = Operation(
@@ -110,6 +114,7 @@ def endpoint(
         paginated,
         dict(extra_responses or {}),
         tuple(headers),
+        refusal,
     )
     OPERATIONS.append(op)
     flask_path = path.replace("{", "<").replace("}", ">")
@@ -128,6 +133,8 @@ def endpoint(
                         headers={"WWW-Authenticate": 'Bearer realm="publisher"'},
                     )
                 if not can(user, op.permission):
+                    if op.refusal == 404:
+                        raise ApiError(404, "Không tìm thấy / not found")
                     raise forbidden()
             _check_query(op)
             for name in INT_PATH_PARAMS:
@@ -204,10 +211,36 @@ def validate(data: Any, definition: dict[str, Any]) -> None:
         elif error.validator == "type":
             message = f"must be of type {error.validator_value}"
         else:
-            message = error.message
+            message = _without_value(error.validator, error.validator_value, error.message)
         errors.setdefault(path or "body", message)
     if errors:
         raise ValidationFailed(errors)
+
+
+# Messages that would otherwise quote the value sent: a person's name must never come back
+# in an error (personal data, Nghị định 13/2023/NĐ-CP), nor land in a log line quoting it.
+_VALUE_FREE = {
+    "maxLength": "must be at most {} characters",
+    "minLength": "must be at least {} characters",
+    "pattern": "must match {}",
+    "format": "is not a valid {}",
+    "maxItems": "must have at most {} items",
+    "minItems": "must have at least {} items",
+    "maximum": "must be at most {}",
+    "minimum": "must be at least {}",
+    "const": "must be {}",
+    "uniqueItems": "must not repeat items",
+    "oneOf": "does not match the expected form",
+    "anyOf": "does not match the expected form",
+    "not": "is not allowed here",
+    "exclusiveMaximum": "must be below {}",
+    "exclusiveMinimum": "must be above {}",
+}
+
+
+def _without_value(validator: str, expected: Any, fallback: str) -> str:
+    template = _VALUE_FREE.get(validator)
+    return template.format(expected) if template else fallback
 
 
 def parse_datetime(value: str | None, field_name: str) -> datetime | None:

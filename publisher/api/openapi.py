@@ -89,7 +89,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["responses"]["403"] = _problem("Not allowed for this role")
     if op.body or op.query or "{" in op.path:
         doc["responses"]["422"] = _problem("Invalid input")
-    if "{" in op.path:
+    if "{" in op.path or op.refusal == 404:
         doc["responses"]["404"] = _problem("Not found")
     if op.method in ("POST", "PATCH"):
         doc["responses"]["409"] = _problem("Conflict with the current state")
