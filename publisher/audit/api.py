@@ -56,7 +56,7 @@ schema(
     ),
     refusal=404,
 )
-def list_events() -> dict[str, Any]:
+def audit_list() -> dict[str, Any]:
     try:
         wanted: AuditFilter = filter_from_args({k: v for k, v in request.args.items() if v != ""})
     except ValueError as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json, request
-from sqlalchemy import func, select
 
 from publisher.api.framework import (
     PAGE_PARAMS,
@@ -32,6 +31,7 @@ from publisher.donors.csv_import import (
 from publisher.donors.register import (
     DonorInvalid,
     DonorQuery,
+    DonorRow,
     check_period,
     create_donor,
     donor_rows,
@@ -218,12 +218,11 @@ def query_from_args() -> DonorQuery:
     return DonorQuery(org, first, last, minimum)
 
 
-def list_item(row: Any) -> dict[str, Any]:
-    donor, in_period, total, latest = row
-    item = serialise_donor(donor)
-    item["donations_in_period"] = int(in_period or 0)
-    item["total_donations"] = int(total or 0)
-    item["latest_in_period"] = str(latest) if latest is not None else None
+def list_item(row: DonorRow) -> dict[str, Any]:
+    item = serialise_donor(row.donor)
+    item["donations_in_period"] = row.in_period
+    item["total_donations"] = row.total
+    item["latest_in_period"] = row.latest.isoformat() if row.latest else None
     return item
 
 
@@ -237,7 +236,7 @@ def list_item(row: Any) -> dict[str, Any]:
     status=201,
     refusal=404,
 )
-def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def donor_create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     try:
         donor = create_donor(
             db.session,
@@ -264,20 +263,19 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     query=LIST_PARAMS,
     refusal=404,
 )
-def list_donors() -> dict[str, Any]:
+def donor_list() -> dict[str, Any]:
     user = current_user()
     query = query_from_args()
     page = query_int("page", 1, 1, 100000)
     per_page = query_int("per_page", 50, 1, 200)
-    stmt = donor_rows(db.session, user, query)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    items = [list_item(row) for row in rows]
+    rows = donor_rows(db.session, user, query)
+    shown = rows[(page - 1) * per_page : page * per_page]
+    items = [list_item(row) for row in shown]
     record_list(
-        db.session, user, [row[0] for row in rows], query.organisation_id or user.organisation_id
+        db.session, user, [r.donor for r in shown], query.organisation_id or user.organisation_id
     )
     db.session.commit()
-    return {"items": items, "total": int(total or 0), "page": page, "per_page": per_page}
+    return {"items": items, "total": len(rows), "page": page, "per_page": per_page}
 
 
 @endpoint(
@@ -288,7 +286,7 @@ def list_donors() -> dict[str, Any]:
     response="Donor",
     refusal=404,
 )
-def get(id: int) -> dict[str, Any]:
+def donor_get(id: int) -> dict[str, Any]:
     data = read_donor(db.session, current_user(), _donor(id))
     db.session.commit()
     return data
@@ -303,7 +301,7 @@ def get(id: int) -> dict[str, Any]:
     response="Donor",
     refusal=404,
 )
-def update(id: int, body: dict[str, Any]) -> dict[str, Any]:
+def donor_update(id: int, body: dict[str, Any]) -> dict[str, Any]:
     donor = _donor(id)
     try:
         update_donor(db.session, current_user(), donor, body)
@@ -323,7 +321,7 @@ def update(id: int, body: dict[str, Any]) -> dict[str, Any]:
     status=204,
     refusal=404,
 )
-def delete(id: int) -> Response:
+def donor_delete(id: int) -> Response:
     erase_donor(db.session, current_user(), _donor(id))
     db.session.commit()
     return Response(status=204)
@@ -337,7 +335,7 @@ def delete(id: int) -> Response:
     response="DonorExport",
     refusal=404,
 )
-def export(id: int) -> Response:
+def donor_export(id: int) -> Response:
     data = export_donor(db.session, current_user(), _donor(id))
     db.session.commit()
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
@@ -372,7 +370,7 @@ def uploaded_csv() -> bytes:
     ),
     refusal=404,
 )
-def import_csv() -> dict[str, Any]:
+def donor_import() -> dict[str, Any]:
     user = current_user()
     dry_run = request.args.get("dry_run") == "true"
     raw_org = request.args.get("organisation_id")

@@ -45,13 +45,10 @@ def _day(value: date | None) -> str:
 
 
 def commended(session: Session, user: User, query: DonorQuery) -> list[Commended]:
-    rows = session.execute(donor_rows(session, user, query).limit(MAX_ROWS)).all()
-    out = []
-    for donor, in_period, _total, latest in rows:
-        if isinstance(latest, str):  # SQLite hands back MAX(date) as text
-            latest = date.fromisoformat(latest)
-        out.append(Commended(donor.id, donor.full_name, donor.position, int(in_period), latest))
-    return out
+    return [
+        Commended(r.donor.id, r.donor.full_name, r.donor.position, r.in_period, r.latest)
+        for r in donor_rows(session, user, query)[:MAX_ROWS]
+    ]
 
 
 def commendation_docx(session: Session, user: User, query: DonorQuery) -> tuple[bytes, int]:

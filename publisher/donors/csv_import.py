@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from content_library.search import fold
 from publisher.audit import record
 from publisher.auth.models import User
 from publisher.donors.models import Donation, Donor
@@ -113,10 +113,8 @@ def _row_json(error: RowError) -> dict[str, Any]:
 
 
 def _plain(header: str) -> str:
-    """ "Ngày hiến" → "ngay_hien": no diacritics (đ too), lower case, words joined by "_"."""
-    text = unicodedata.normalize("NFD", header.strip().lower().replace("đ", "d"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return "_".join(text.replace("-", " ").replace("_", " ").split())
+    """ "Ngày hiến" → "ngay_hien": folded (no diacritics, đ → d), words joined by "_"."""
+    return "_".join(fold(header.replace("-", " ").replace("_", " ")).split())
 
 
 def parse_day(raw: str) -> date | None:
