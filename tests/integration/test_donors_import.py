@@ -29,9 +29,7 @@ def _count(db, model):
     return db.scalar(select(func.count()).select_from(model))
 
 
-def test_dry_run_lists_every_row_error_and_the_real_import_writes_nothing(
-    app, client, db, caplog
-):
+def test_dry_run_lists_every_row_error_and_the_real_import_writes_nothing(app, client, db, caplog):
     caplog.set_level(logging.DEBUG)
     u = units(app)
     admin = u[UNIT_A].headers["admin"]
@@ -84,7 +82,8 @@ def test_import_groups_rows_into_donors_matches_existing_and_skips_duplicates(ap
     by_name = {d["full_name"]: d for d in donors}
     assert by_name[SECRET_NAME]["total_donations"] == 2
     assert by_name[SECRET_NAME]["donations"][0]["certificate_no"] == "CN-001"
-    assert by_name["Vàng A Dính"]["id"] == existing and by_name["Vàng A Dính"]["total_donations"] == 1
+    matched = by_name["Vàng A Dính"]
+    assert matched["id"] == existing and matched["total_donations"] == 1
     # The same file again doubles nothing: every row is a duplicate now.
     again = _csv(client, admin, GOOD).get_json()
     assert again["donations_created"] == 0 and len(again["duplicates"]) == 3
