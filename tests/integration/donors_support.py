@@ -39,7 +39,10 @@ def read_only_headers(app: Any, slug: str, role: str) -> dict[str, str]:
 
     n = next(_ro)
     with app.app_context():
-        user = create_user(db.session, f"ro-{slug}-{role}-{n}", role, organisation=slug)
+        commune = "03408" if role == "operator" else None
+        user = create_user(
+            db.session, f"ro-{slug}-{role}-{n}", role, organisation=slug, commune_code=commune
+        )
         _t, raw = create_token(db.session, "ro", user, read_only=True)
         db.session.commit()
     return {"Authorization": f"Bearer {raw}"}
