@@ -71,6 +71,9 @@ def _ui_unexpected(error: Exception) -> Response:
 
 def init_ui(app: Flask) -> None:
     """Register the UI blueprint, its error pages, security headers and template helpers."""
+    from publisher.audit.views import init_pages as init_audit_pages
+    from publisher.donors import web as _donor_import_page  # noqa: F401  (adds its routes)
+    from publisher.donors.views import init_pages as init_donor_pages
     from publisher.organisations.views import init_pages  # adds the guidance pages to ``ui``
     from publisher.ui import (  # noqa: F401  (each module adds its routes to the blueprint)
         views_admin,
@@ -90,6 +93,8 @@ def init_ui(app: Flask) -> None:
     )
 
     init_pages(app)
+    init_donor_pages(app)
+    init_audit_pages(app)
     app.register_blueprint(ui)
     # A working day, then sign in again; the cookie is already HttpOnly, SameSite=Lax and
     # Secure whenever PUBLIC_BASE_URL is https (see publisher.app).
