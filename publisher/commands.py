@@ -33,6 +33,9 @@ def register(app: Flask) -> None:
     from publisher.organisations.cli import guidance_group
 
     app.cli.add_command(guidance_group)
+    from publisher.donors.cli import donors_group
+
+    app.cli.add_command(donors_group)
 
 
 @click.command("seed", help="Load communes, the 2025 plan and playbooks; --demo adds demo data.")
