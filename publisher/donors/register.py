@@ -54,7 +54,8 @@ def clean_text(value: Any) -> str:
     """NFC, trimmed, inner runs of spaces collapsed (names typed twice must match)."""
     if not isinstance(value, str):
         return ""
-    return re.sub(r"\s+", " ", nfc(value)).strip()
+    # NUL cannot be stored in PostgreSQL text: drop it rather than fail with the value in a log.
+    return re.sub(r"\s+", " ", nfc(value.replace("\x00", ""))).strip()
 
 
 def check_name(value: Any, field: str, errors: dict[str, str]) -> str:

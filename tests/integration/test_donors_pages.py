@@ -241,3 +241,14 @@ def test_the_import_page_checks_then_imports(app, client):
     done = admin.post("/donors/import", {"csv": fixed, "action": "import"})
     assert done.status_code == 302
     assert "Đã nhập 2 lần hiến" in admin.get("/donors").get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_form_is_dropped_not_a_server_error(app, client):
+    units(app)
+    admin = _signed_in(app, "xa-quan-tri-4", "admin", UNIT_A)
+    created = admin.post(
+        "/donors/new",
+        {"full_name": "Lò\x00 Văn Năm", "position": "x\x00", "donation_date": ["2024-02-02"]},
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)[:300]
+    assert "Lò Văn Năm" in admin.get(created.headers["Location"]).get_data(as_text=True)
