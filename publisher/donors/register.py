@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from content_library.db import utcnow
 from content_library.sanitize import nfc
 from content_library.search import fold
 from publisher.audit import record
@@ -301,7 +302,7 @@ def export_donor(session: Session, user: User, donor: Donor) -> dict[str, Any]:
     data["audit"] = [
         {"at": iso_z(e.at), "actor": e.actor_username, "action": e.action} for e in events
     ]
-    data["exported_at"] = iso_z(events[-1].at) if events else None
+    data["exported_at"] = iso_z(utcnow())
     data["legal_basis"] = (
         "Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân: dữ liệu dùng để biểu dương "
         "người hiến máu tình nguyện nhiều lần."

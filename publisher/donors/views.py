@@ -124,10 +124,13 @@ def read_filters(args: Any) -> tuple[DonorQuery, dict[str, str]]:
     org = int(raw_org) if raw_org.isdigit() else None
     try:
         check_period(days["from"], days["to"])
+    except DonorInvalid as exc:
+        errors.update({k: vietnamese_part(v) + "." for k, v in exc.errors.items()})
+    try:
         org = list_organisation(db.session, current_user(), org)
     except DonorInvalid as exc:
         errors.update({k: vietnamese_part(v) + "." for k, v in exc.errors.items()})
-        org = None if sees_everything(db.session, current_user()) else org
+        org = None
     return DonorQuery(org, days["from"], days["to"], minimum), errors
 
 
