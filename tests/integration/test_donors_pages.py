@@ -132,6 +132,11 @@ def test_everyone_else_gets_the_404_page_and_no_link(app, client, org, role):
             response = person.get(url)
         assert response.status_code == 404, (url, response.status_code)
         assert SECRET_NAME not in response.get_data(as_text=True)
+    if role == "admin":
+        # Naming A's organisation in B's filters shows an error, never A's register.
+        filtered = person.get(f"/donors?organisation_id={u[UNIT_A].org_id}")
+        assert SECRET_NAME not in filtered.get_data(as_text=True)
+        assert "Không có đơn vị này" in filtered.get_data(as_text=True)
     forged = person.post(f"/donors/{donor_id}/delete")
     assert forged.status_code == 404
     assert (
