@@ -14,6 +14,7 @@ from datetime import date
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.audit import record
@@ -22,6 +23,7 @@ from publisher.donors.register import ENTITY, DonorQuery, donor_rows
 from publisher.organisations.guidance import local_today
 from publisher.organisations.models import Organisation
 from publisher.reports.docx_layout import administrative_document, line, to_bytes
+from publisher.reports.models import ReportSignature
 from publisher.reports.signature import letterhead, signature, signature_settings
 
 KIND = "TỜ TRÌNH"
@@ -51,16 +53,35 @@ def commended(session: Session, user: User, query: DonorQuery) -> list[Commended
     ]
 
 
+def _settings(session: Session, org: Organisation | None) -> dict[str, str]:
+    """The organisation's own letterhead and signer. A unit that has set none issues the
+    proposal under its own name (not the department's, which the results report falls
+    back to), with the signer left for it to fill in."""
+    org_id = org.id if org is not None else None
+    own = session.scalar(select(ReportSignature).where(ReportSignature.organisation_id == org_id))
+    settings = signature_settings(session, org_id)
+    if own is None and org is not None and org.kind != "department":
+        settings.update(
+            issuing_body=org.name,
+            symbol="",
+            signer_title="Thủ trưởng đơn vị",
+            signer_name="",
+            recipients="Ban Chỉ đạo vận động hiến máu tình nguyện tỉnh;\nLưu: VT.",
+        )
+    # A tờ trình's symbol starts "TTr-" (Nghị định 30/2020, phụ lục III): reuse the body's
+    # abbreviation from the report settings ("BC-SVHTTDL" → "TTr-SVHTTDL").
+    symbol = settings["symbol"]
+    abbreviation = symbol.split("-", 1)[1] if "-" in symbol else symbol
+    settings["symbol"] = f"TTr-{abbreviation}" if abbreviation else "TTr"
+    return settings
+
+
 def commendation_docx(session: Session, user: User, query: DonorQuery) -> tuple[bytes, int]:
     """The document and how many donors it lists; audited (ids and count, no names)."""
     assert query.organisation_id is not None and query.min_donations is not None
     people = commended(session, user, query)
     org = session.get(Organisation, query.organisation_id)
-    settings = signature_settings(session, query.organisation_id)
-    # A tờ trình's symbol starts "TTr-" (Nghị định 30/2020, phụ lục III): reuse the body's
-    # abbreviation from the report settings ("BC-SVHTTDL" → "TTr-SVHTTDL").
-    symbol = settings["symbol"]
-    settings["symbol"] = "TTr-" + (symbol.split("-", 1)[1] if "-" in symbol else symbol)
+    settings = _settings(session, org)
     first, last = query.first, query.last or local_today()
     period = f"từ ngày {_day(first)} đến ngày {_day(last)}" if first else f"đến ngày {_day(last)}"
     issuer = settings["issuing_body"] or (org.name if org else "")

@@ -209,6 +209,13 @@ def test_the_commendation_lists_the_repeat_donors_of_the_period_only(app, client
         assert absent not in whole
     assert "Nơi nhận" in whole  # the signature block
     with app.app_context():
+        from publisher.organisations.models import Organisation
+
+        unit_name = database.session.get(Organisation, u[UNIT_A].org_id).name
+    # Issued by the unit itself (it has no letterhead settings of its own yet), as a tờ trình.
+    assert unit_name.upper() in document.tables[0].rows[0].cells[0].text
+    assert "/TTr" in document.tables[0].rows[1].cells[0].text
+    with app.app_context():
         entry = database.session.scalars(
             select(AuditEvent).where(
                 AuditEvent.detail["document"].as_string() == "commendations.docx"
