@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, render_template, request
 
 from publisher.audit import ACTIONS
 from publisher.audit.log import AuditFilter, filter_from_args, filtered_events
-from publisher.auth.services import can
 from publisher.db import db
-from publisher.ui.blueprint import Page, current_user, page_number, ui
+from publisher.ui.blueprint import Page, current_user, page_number, require, ui
 from publisher.ui.formatting import vietnamese_part
 
 templates = Blueprint("audit", __name__, template_folder="templates")
@@ -36,12 +35,9 @@ def init_pages(app: Flask) -> None:
 
 
 @ui.get("/audit")
+@require("audit:read", refusal=404)
 def audit_log() -> Any:
     user = current_user()
-    if user is None:
-        return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
-    if not can(user, "audit:read"):
-        abort(404)
     args = {k: v for k, v in request.args.items() if v and k != "page"}
     errors: dict[str, str] = {}
     try:

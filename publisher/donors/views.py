@@ -7,11 +7,9 @@ register's existence is not revealed. Every page that shows a donor writes its a
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -28,7 +26,6 @@ from flask import (
 from sqlalchemy import select
 
 from publisher.db import db
-from publisher.donors.access import reads_donors
 from publisher.donors.commendation import commendation_docx
 from publisher.donors.models import Donor
 from publisher.donors.register import (
@@ -47,7 +44,7 @@ from publisher.donors.register import (
 )
 from publisher.organisations.models import Organisation
 from publisher.organisations.visibility import sees_everything
-from publisher.ui.blueprint import current_user, page_number, ui
+from publisher.ui.blueprint import current_user, page_number, require, ui
 from publisher.ui.formatting import vietnamese_part
 
 # Only a template folder: the routes live on the UI blueprint (its sign-in, CSRF, errors).
@@ -55,7 +52,6 @@ templates = Blueprint("donors", __name__, template_folder="templates")
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PER_PAGE = 25
 BLANK_ROWS = 3
-F = TypeVar("F", bound=Callable[..., Any])
 FIELD_LABELS = {
     "full_name": "Họ và tên",
     "position": "Chức vụ",
@@ -70,20 +66,9 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(templates)
 
 
-def donor_admins(view: F) -> F:
-    """Signed-in admins only; anyone else signed in gets the 404 page (see the module)."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is None:
-            target = request.full_path if request.method == "GET" else request.path
-            return redirect(url_for("ui.login", next=target.rstrip("?")))
-        if not reads_donors(user):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+# Admins only (``donors:admin`` is theirs alone, and inactive people are never let in);
+# anyone else signed in gets the 404 page (see the module).
+donor_admins = require("donors:admin", refusal=404)
 
 
 def _donor(donor_id: int) -> Donor:

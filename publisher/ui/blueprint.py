@@ -65,11 +65,12 @@ def current_user() -> User | None:
     return g.get("user")
 
 
-def require(permission: str | None = None) -> Callable[[F], F]:
+def require(permission: str | None = None, *, refusal: int = 403) -> Callable[[F], F]:
     """Views for signed-in people; ``permission`` names an entry of ``PERMISSIONS``.
 
     Nobody signed in: off to the login page (coming back afterwards). Signed in without the
-    permission: 403, a Vietnamese page.
+    permission: 403, a Vietnamese page (404 with ``refusal=404``, where even the page's
+    existence is not to be revealed: the personal-data registers).
     """
 
     def decorate(view: F) -> F:
@@ -80,7 +81,7 @@ def require(permission: str | None = None) -> Callable[[F], F]:
                 target = request.full_path if request.method == "GET" else request.path
                 return redirect(url_for("ui.login", next=target.rstrip("?")))
             if permission is not None and not can(user, permission):
-                abort(403)
+                abort(refusal)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
