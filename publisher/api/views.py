@@ -13,4 +13,5 @@ from publisher.api import (  # noqa: F401
     schemas,
     tokens,
 )
+from publisher.consents import api as consents_api  # noqa: F401
 from publisher.organisations import api as organisations_api  # noqa: F401
