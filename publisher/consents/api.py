@@ -203,7 +203,7 @@ def _read_upload() -> tuple[Any, str | None]:
     response="Consent",
     status=201,
 )
-def create() -> tuple[dict[str, Any], int]:
+def consent_create() -> tuple[dict[str, Any], int]:
     if request.is_json:
         data = json_body("ConsentCreate")
         form, filename = None, None
@@ -239,7 +239,7 @@ def create() -> tuple[dict[str, Any], int]:
         *PAGE_PARAMS,
     ),
 )
-def list_consents() -> dict[str, Any]:
+def consent_list() -> dict[str, Any]:
     user = current_user()
     stmt = visible_consents(db.session, user)
     if request.args.get("person"):
@@ -258,7 +258,7 @@ def load_consent(consent_id: int) -> Consent:
 @endpoint(
     "GET", "/consents/{id}", summary="One consent", permission="consents:read", response="Consent"
 )
-def get_consent(id: int) -> dict[str, Any]:
+def consent_get(id: int) -> dict[str, Any]:
     consent = load_consent(id)
     record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id)
     out = serialise_consent(consent, profiles=True)
@@ -298,7 +298,7 @@ def consent_form(id: int) -> Response:
     body="ConsentWithdraw",
     response="ConsentWithdrawal",
 )
-def withdraw(id: int, body: dict[str, Any]) -> dict[str, Any]:
+def consent_withdraw(id: int, body: dict[str, Any]) -> dict[str, Any]:
     consent = load_consent(id)
     user = current_user()
     try:
