@@ -26,7 +26,13 @@ from publisher.api.framework import (
     validate,
 )
 from publisher.audit import record
-from publisher.consents.forms import EXTENSIONS, FORM_MAX_BYTES, FormRejected, decode_form
+from publisher.consents.forms import (
+    EXTENSIONS,
+    FORM_MAX_BYTES,
+    FormRejected,
+    decode_form,
+    form_download,
+)
 from publisher.consents.models import Consent
 from publisher.consents.service import (
     ConsentError,
@@ -279,15 +285,7 @@ def consent_form(id: int) -> Response:
     record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id,
            {"part": "form"})  # fmt: skip
     db.session.commit()
-    ext = EXTENSIONS.get(consent.form_mime or "", "bin")
-    response = Response(consent.form_data, mimetype=consent.form_mime)
-    # A name without the person's: the download sits in someone's folder afterwards.
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="giay-dong-y-{consent.id}.{ext}"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return form_download(consent.id, consent.form_data, consent.form_mime or "")
 
 
 @endpoint(

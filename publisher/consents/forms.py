@@ -11,6 +11,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from flask import Response
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -95,3 +96,15 @@ def _image(raw: bytes, max_bytes: int) -> DecodedForm:
 
 
 EXTENSIONS = {PDF_MIME: "pdf", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+def form_download(consent_id: int, data: bytes, mime: str) -> Response:
+    """The kept form as a download named without the person (it outlives the session)."""
+    response = Response(data, mimetype=mime)
+    ext = EXTENSIONS.get(mime, "bin")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="giay-dong-y-{consent_id}.{ext}"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

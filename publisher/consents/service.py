@@ -6,7 +6,7 @@ here logs or raises a message carrying the person's name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +23,7 @@ from publisher.auth.models import User
 from publisher.consents.forms import DecodedForm
 from publisher.consents.gate import CONSENT_CLASS, EXPIRED, WITHDRAWN, lapse
 from publisher.consents.models import Consent
+from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.publications import PublicationError, cancel
 from publisher.organisations.visibility import owner_for_new_row, scoped, visible
@@ -266,7 +267,8 @@ def sweep_withdrawn(session: Session) -> int:
     return done
 
 
-def scope_labels(scope: Sequence[str]) -> list[str]:
-    from channels.registry import label
-
-    return [label(k) for k in scope]
+def consent_sweep(queue: Any, now: Any) -> int:
+    """The dispatcher's duty (a dispatch hook): :func:`sweep_withdrawn`, committed."""
+    done = sweep_withdrawn(db.session)
+    db.session.commit()
+    return done

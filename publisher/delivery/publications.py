@@ -192,6 +192,11 @@ def cancel(session: Session, pub: Publication) -> Publication:
 def retry(session: Session, pub: Publication, expires_at: datetime | None = None) -> Publication:
     """Send again a failed, expired or cancelled (never delivered) publication, or reconcile now."""
     now = utcnow()
+    if pub.content.consent_id is not None and pub.status != "unconfirmed":
+        # A profile stopped for its consent is not sent again while the consent does not cover it.
+        reason = lapse(consent_of(session, pub.version), now, pub.channel.kind)
+        if reason is not None:
+            raise PublicationError(reason, 409)
     if pub.status == "unconfirmed":
         pub.next_attempt_at = now
     elif pub.status in ("failed", "expired", "cancelled") and pub.published_at is None:

@@ -71,6 +71,7 @@ def _ui_unexpected(error: Exception) -> Response:
 
 def init_ui(app: Flask) -> None:
     """Register the UI blueprint, its error pages, security headers and template helpers."""
+    from publisher.consents.views import init_pages as init_consent_pages
     from publisher.organisations.views import init_pages  # adds the guidance pages to ``ui``
     from publisher.ui import (  # noqa: F401  (each module adds its routes to the blueprint)
         views_admin,
@@ -90,6 +91,7 @@ def init_ui(app: Flask) -> None:
     )
 
     init_pages(app)
+    init_consent_pages(app)
     app.register_blueprint(ui)
     # A working day, then sign in again; the cookie is already HttpOnly, SameSite=Lax and
     # Secure whenever PUBLIC_BASE_URL is https (see publisher.app).
