@@ -155,7 +155,6 @@ def export_library(
         "content_versions": sum(len(r["versions"]) for r in item_records),
         "channels": len(channels),
         "playbooks": len(playbooks),
-        "profiles_left_out": int(profiles or 0),
     }
     manifest = {
         "format": FORMAT_NAME,
@@ -164,6 +163,8 @@ def export_library(
         "counts": counts,
         "checksums": checksums,
         "not_exported": list(NOT_EXPORTED),
+        # Left out on purpose (personal data), counted so the reader knows some were.
+        "left_out": {"profiles": int(profiles or 0)},
     }
     # The manifest goes last: a directory without one is an export that did not finish.
     (directory / "manifest.json").write_bytes(dump(manifest))
