@@ -33,6 +33,7 @@ from publisher.consents.forms import (
     decode_form,
     form_download,
 )
+from publisher.consents.gate import status_of
 from publisher.consents.models import Consent
 from publisher.consents.service import (
     ConsentError,
@@ -45,7 +46,6 @@ from publisher.consents.service import (
 from publisher.db import db
 from publisher.errors import ApiError
 from publisher.organisations.visibility import owner_for_new_row
-from publisher.times import local_date
 
 ENTITY = "consent"
 DATE = {"type": "string", "format": "date"}
@@ -128,15 +128,6 @@ schema(
 )
 
 
-def consent_status(consent: Consent) -> str:
-    if consent.withdrawn_at is not None:
-        return "withdrawn"
-    today = local_date(utcnow())
-    if consent.expires_on is not None and today > consent.expires_on:
-        return "expired"
-    return "not_yet" if today < consent.given_on else "in_force"
-
-
 def serialise_consent(consent: Consent, *, profiles: bool = False) -> dict[str, Any]:
     form = None
     if consent.form_mime:
@@ -156,7 +147,7 @@ def serialise_consent(consent: Consent, *, profiles: bool = False) -> dict[str, 
         "given_on": consent.given_on.isoformat(),
         "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
         "note": consent.note or "",
-        "status": consent_status(consent),
+        "status": status_of(consent, utcnow()),
         "form": form,
         "withdrawn_at": iso(consent.withdrawn_at),
         "withdraw_reason": consent.withdraw_reason,

@@ -80,3 +80,13 @@ def delivery_lapse(
 ) -> str | None:
     """Why a profile version may not be sent to a channel of ``kind`` now; None if it may."""
     return lapse(consent_of(session, version), at, kind)
+
+
+def status_of(consent: Consent, at: datetime) -> str:
+    """``withdrawn``, ``expired``, ``not_yet`` or ``in_force`` at ``at`` (local days)."""
+    if consent.withdrawn_at is not None:
+        return "withdrawn"
+    day = local_date(at)
+    if consent.expires_on is not None and day > consent.expires_on:
+        return "expired"
+    return "not_yet" if day < consent.given_on else "in_force"

@@ -10,9 +10,11 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from channels.registry import kinds, label
+from content_library.db import utcnow
 from content_library.models import Commune
 from publisher.audit import record
 from publisher.consents.forms import FORM_MAX_BYTES, FormRejected, decode_form, form_download
+from publisher.consents.gate import status_of
 from publisher.consents.models import Consent
 from publisher.consents.service import (
     ConsentError,
@@ -141,15 +143,13 @@ def consent_create() -> tuple[str, int] | Response:
 
 
 def _detail(consent: Consent, outcome: WithdrawalOutcome | None = None) -> str:
-    from publisher.consents.api import consent_status
-
     record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id)
     items = profiles_of(db.session, consent.id)
     db.session.commit()
     return render_template(
         "consents/detail.html",
         consent=consent,
-        status=consent_status(consent),
+        status=status_of(consent, utcnow()),
         scope_labels=[label(k) for k in consent.scope or []],
         profiles=items,
         outcome=outcome,

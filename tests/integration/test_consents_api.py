@@ -412,3 +412,28 @@ def test_withdrawing_stops_the_profile_and_answers_twice_with_409(
     assert [a[0] for a in audit_rows(app, consent["id"])] == ["create", "withdraw"]
     assert audit_rows(app, consent["id"])[1][3]["cancelled"] == 1
     assert PERSON not in caplog.text and "Hường" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        {"person_name": "Nguyễn Thị Hường " * 20},
+        {"person_name": "Nguyễn Thị Hường", "given_on": "Nguyễn Thị Hường"},
+    ],
+)
+def test_schema_refusals_do_not_echo_the_value(client, units, unit_a, person):
+    answer = client.post("/api/v1/consents", json=consent_body(**person), headers=unit_a["editor"])
+    assert answer.status_code == 422
+    assert "Hường" not in answer.get_data(as_text=True)
+    long_name = profile_body(1, person={"name": "Nguyễn Thị Hường " * 20, "consent_id": 1})
+    answer = client.post("/api/v1/content", json=long_name, headers=unit_a["editor"])
+    assert answer.status_code == 422
+    assert "Hường" not in answer.get_data(as_text=True)
+
+
+def test_a_long_person_query_is_refused_without_echoing_it(client, units, unit_a):
+    answer = client.get(
+        "/api/v1/consents", query_string={"person": "Hường" * 60}, headers=unit_a["editor"]
+    )
+    assert answer.status_code == 422
+    assert "Hường" not in answer.get_data(as_text=True)
