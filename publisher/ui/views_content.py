@@ -30,6 +30,7 @@ from content_library.services import (
     submit,
 )
 from publisher.auth.models import User
+from publisher.consents.gate import consent_of
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.loudspeaker.review import review_reading
@@ -273,6 +274,7 @@ def content_detail(content_id: int) -> str:
         ],
         default_at=input_datetime(default_at),
         user=current_user(),
+        consent=consent_of(db.session, shown) if item.kind == PROFILE_KIND else None,
     )
 
 

@@ -158,6 +158,8 @@ def test_the_editor_writes_a_profile_and_scheduling_off_scope_is_refused(app, cl
         content_type="multipart/form-data",
     )
     assert made.status_code == 302, made.get_data(as_text=True)[:2000]
+    detail = editor.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Giấy đồng ý:" in detail and "RSS cho cổng thông tin" in detail
 
     content_id = approved_profile(client, headers["editor"], headers["approver"], consent["id"])
     speaker = channel(client, headers["admin"], "loudspeaker", {"commune_codes": ["03408"]}, "loa")
