@@ -22,6 +22,7 @@ from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes import GraphEmulator
 from tests.fakes.receiver import Receiver
+from tests.fakes.zalo_oa import ZaloEmulator
 from tests.integration.consents_support import PERSON
 from tests.integration.feeds_support import rss_channel
 from tests.integration.loudspeaker_support import DAY, LOCAL, TAN_PHONG, local, loudspeaker_channel
@@ -39,12 +40,24 @@ def graph() -> Iterator[GraphEmulator]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, graph: GraphEmulator) -> Iterator[object]:
+def zalo() -> Iterator[ZaloEmulator]:
+    with ZaloEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def app(
+    database_url: str, tmp_path: Path, graph: GraphEmulator, zalo: ZaloEmulator
+) -> Iterator[object]:
     application = create_app(
         app_config(
             database_url,
             tmp_path,
             FACEBOOK_GRAPH_URL=graph.base_url,
+            ZALO_OPENAPI_URL=zalo.base_url,
+            ZALO_OAUTH_URL=zalo.base_url,
+            ZALO_VERIFY_POLL_SECONDS="0.02",
+            ZALO_VERIFY_WAIT_SECONDS="2",
             CHANNEL_TIMEOUT_SECONDS=1.0,
             RETRY_BACKOFF_SECONDS=(0.0,),
             OUTBOUND_ALLOW_PRIVATE=True,
@@ -230,6 +243,24 @@ def test_withdrawal_deletes_the_page_post_through_the_withdraw_job(app, db, clie
     row = fresh(db, Publication, pub.id)
     assert row.status == "cancelled" and row.withdrawn_at is not None
     assert graph.posts(PAGE_ID) == []
+
+
+def test_withdrawal_removes_the_zalo_article(app, db, client, editor, zalo):
+    from tests.integration.test_zalo_pipeline import APP_ID, zalo_channel
+
+    secret = "zalo-app-secret"
+    tokens = zalo.add_app(APP_ID, secret)
+    consent = consent_row(db, ["zalo"])
+    pub = due_publication(db, profile(db, consent), zalo_channel(db, tokens, secret))
+    run_pipeline(app, db, rounds=2)
+    assert fresh(db, Publication, pub.id).status == "published"
+    assert len(zalo.articles()) == 1
+    answer = client.post(f"/api/v1/consents/{consent.id}/withdraw", headers=editor)
+    assert [r["publication_id"] for r in answer.get_json()["withdrawing"]] == [pub.id]
+    run_pipeline(app, db)
+    row = fresh(db, Publication, pub.id)
+    assert row.status == "cancelled" and row.withdrawn_at is not None
+    assert zalo.articles() == []
 
 
 def test_a_row_in_flight_at_withdrawal_is_taken_down_once_its_outcome_is_known(
