@@ -27,8 +27,8 @@ from publisher.api.framework import (
 )
 from publisher.audit import record
 from publisher.consents.forms import (
-    EXTENSIONS,
     FORM_MAX_BYTES,
+    DecodedForm,
     FormRejected,
     decode_form,
     form_download,
@@ -72,13 +72,16 @@ schema(
         "properties": {**FIELDS, "file": {"type": "string", "format": "binary"}},
     },
 )
-# The multipart form's text fields (the file travels beside them).
-FIELDS_SCHEMA = {
-    "type": "object",
-    "required": ["person_name", "scope", "given_on"],
-    "additionalProperties": False,
-    "properties": FIELDS,
-}
+# The fields alone: a JSON body, or a multipart form's text fields (the file beside them).
+FIELDS_SCHEMA = schema(
+    "ConsentFields",
+    {
+        "type": "object",
+        "required": ["person_name", "scope", "given_on"],
+        "additionalProperties": False,
+        "properties": FIELDS,
+    },
+)
 schema(
     "ConsentWithdraw",
     {
@@ -174,18 +177,18 @@ def _multipart_fields() -> dict[str, Any]:
     return data
 
 
-def _read_upload() -> tuple[Any, str | None]:
+def _read_upload() -> DecodedForm | None:
     upload = request.files.get("file")
     if upload is None:
-        return None, None
+        return None
     try:
         raw = upload.stream.read(FORM_MAX_BYTES + 1)
     finally:
         upload.close()
     if not raw and not upload.filename:  # a form's file field left empty
-        return None, None
+        return None
     try:
-        return decode_form(raw), upload.filename
+        return decode_form(raw)
     except FormRejected as exc:
         raise ApiError(exc.status, str(exc), errors={"file": str(exc)}) from None
 
@@ -202,16 +205,13 @@ def _read_upload() -> tuple[Any, str | None]:
 )
 def consent_create() -> tuple[dict[str, Any], int]:
     if request.is_json:
-        data = json_body("ConsentCreate")
-        form, filename = None, None
+        data = json_body("ConsentFields")
+        form = None
     else:
         data = _multipart_fields()
-        form, filename = _read_upload()
+        form = _read_upload()
     data["given_on"] = parse_date(data.get("given_on"), "given_on")
     data["expires_on"] = parse_date(data.get("expires_on"), "expires_on")
-    if form is not None:
-        ext = EXTENSIONS[form.mime]
-        data["form_filename"] = f"giay-dong-y.{ext}" if not filename else filename[-200:]
     user = current_user()
     try:
         consent = create_consent(db.session, user, data, form)

@@ -20,7 +20,7 @@ from content_library.models import PROFILE_KIND, Commune, ContentItem
 from content_library.sanitize import plain_text
 from content_library.search import fold
 from publisher.auth.models import User
-from publisher.consents.forms import DecodedForm
+from publisher.consents.forms import EXTENSIONS, DecodedForm
 from publisher.consents.gate import CONSENT_CLASS, EXPIRED, WITHDRAWN, lapse
 from publisher.consents.models import Consent
 from publisher.db import db
@@ -82,7 +82,8 @@ def create_consent(
         consent.form_mime = form.mime
         consent.form_pages = form.pages
         consent.form_sha256 = form.sha256
-        consent.form_filename = data.get("form_filename")
+        # Not the uploaded file's name: people name scans after the person.
+        consent.form_filename = f"giay-dong-y.{EXTENSIONS[form.mime]}"
     session.add(consent)
     session.flush()
     return consent

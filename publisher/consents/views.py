@@ -125,7 +125,6 @@ def consent_create() -> tuple[str, int] | Response:
             decoded = decode_form(raw)
         except FormRejected as exc:
             form.errors["file"] = vietnamese_part(str(exc))
-        data["form_filename"] = upload.filename[-200:]
     if form.errors:
         return _render_new(data, form.errors, 422)
     user = current_user()
