@@ -23,7 +23,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content_library.db import Base, utcnow
 
-CONTENT_KINDS = ("article", "poster", "script")
+CONTENT_KINDS = ("article", "poster", "script", "profile")
+# Kinds shown as an article (a public page, a link in posts); a profile is an exemplary
+# donor's story, written and shown like an article, with a person block and a consent.
+ARTICLE_KINDS = ("article", "poster", "profile")
+PROFILE_KIND = "profile"
 CONTENT_STATUSES = ("draft", "in_review", "approved", "rejected", "archived")
 DRIVE_STATUSES = ("planned", "confirmed", "cancelled", "done")
 
@@ -119,7 +123,7 @@ class Asset(Base):
 
 
 class ContentItem(Base):
-    """An article, poster or script; its words live in versions."""
+    """An article, poster, script or profile; its words live in versions."""
 
     __tablename__ = "content_items"
     __table_args__ = (

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from content_library.db import utcnow
-from content_library.models import Asset, Campaign, ContentItem, ContentVersion
+from content_library.models import PROFILE_KIND, Asset, Campaign, ContentItem, ContentVersion
 from content_library.sanitize import html_to_text, nfc, plain_text, sanitize_html
 from content_library.search import escape_like, fold
 
@@ -39,8 +39,9 @@ def create_content(
     reading_text: str | None = None,
     variants: Mapping[str, Any] | None = None,
     is_template: bool = False,
+    person: Mapping[str, Any] | None = None,
 ) -> ContentItem:
-    """A new item with version 1 as a draft."""
+    """A new item with version 1 as a draft (``person``: a profile's person block)."""
     item = ContentItem(
         kind=kind,
         status="draft",
@@ -64,7 +65,9 @@ def create_content(
         variants=dict(variants or {}),
         authors=[author_id] if author_id is not None else [],
         created_by=author_id,
+        person=clean_person(person),
     )
+    item.consent_id = version.person["consent_id"] if version.person else None
     item.versions.append(version)
     _refresh_search(item, version)
     session.add(item)
@@ -82,6 +85,19 @@ def clean_title(title: str) -> str:
             422,
         )
     return value
+
+
+def clean_person(person: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A profile's person block as stored: name (NFC, plain), commune code, consent id."""
+    if person is None:
+        return None
+    block: dict[str, Any] = {
+        "name": plain_text(str(person.get("name") or "")),
+        "consent_id": int(person["consent_id"]),
+    }
+    if person.get("commune_code"):
+        block["commune_code"] = str(person["commune_code"])
+    return block
 
 
 def clean_tags(tags: list[str] | None) -> list[str]:
@@ -152,6 +168,7 @@ def edit_content(
             asset_id=current.asset_id,
             reading_text=current.reading_text,
             variants=dict(current.variants or {}),
+            person=dict(current.person) if current.person is not None else None,
             authors=[],
             created_by=editor_id,
         )
@@ -175,6 +192,9 @@ def edit_content(
         target.variants = dict(changes["variants"] or {})
     if "tags" in changes:
         target.tags = clean_tags(changes["tags"])
+    if "person" in changes and item.kind == PROFILE_KIND:
+        target.person = clean_person(changes["person"])
+        item.consent_id = target.person["consent_id"] if target.person else None
     for name in ("campaign_id", "language"):
         if name in changes:
             setattr(target, name, changes[name])
@@ -255,8 +275,13 @@ def content_hash(session: Session, item: ContentItem, version: ContentVersion) -
     if version.campaign_id is not None:
         campaign = session.get(Campaign, version.campaign_id)
         campaign_slug = campaign.slug if campaign else None
+    said: dict[str, Any] = {}
+    if version.person is not None:
+        # Only profiles carry a person: every other kind keeps the hash it always had.
+        said["person"] = version.person
     canonical = json.dumps(
         {
+            **said,
             "kind": item.kind,
             "title": version.title,
             "body": version.body_html,

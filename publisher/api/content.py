@@ -7,7 +7,16 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 
 from content_library.assets import AssetRejected, store_image
-from content_library.models import Asset, Campaign, ContentItem, ContentVersion
+from content_library.db import utcnow
+from content_library.models import (
+    CONTENT_KINDS,
+    PROFILE_KIND,
+    Asset,
+    Campaign,
+    Commune,
+    ContentItem,
+    ContentVersion,
+)
 from content_library.sanitize import plain_text
 from content_library.services import (
     WorkflowError,
@@ -31,6 +40,8 @@ from publisher.api.framework import (
     paginate,
     scoped,
 )
+from publisher.consents.gate import approval_refusal
+from publisher.consents.service import usable_consent
 from publisher.db import db
 from publisher.errors import ApiError, not_found
 from publisher.loudspeaker.review import keep_as_written, review_reading
@@ -61,6 +72,7 @@ def serialise_content(item: ContentItem) -> dict[str, Any]:
         "asset_id": version.asset_id,
         "reading_text": version.reading_text,
         "variants": dict(version.variants or {}),
+        "person": dict(version.person) if version.person is not None else None,
         "approved_version": approved_number,
         "approved_version_id": item.approved_version_id,
         "content_hash": version.content_hash,
@@ -102,6 +114,7 @@ def serialise_version(version: ContentVersion) -> dict[str, Any]:
         "asset_id": version.asset_id,
         "reading_text": version.reading_text,
         "variants": dict(version.variants or {}),
+        "person": dict(version.person) if version.person is not None else None,
         "content_hash": version.content_hash,
         "authors": sorted({int(a) for a in version.authors or ()}),
         "approved_by": version.reviewed_by if approved else None,
@@ -112,8 +125,8 @@ def serialise_version(version: ContentVersion) -> dict[str, Any]:
     }
 
 
-def _check_refs(data: dict[str, Any]) -> None:
-    errors = {}
+def _check_refs(data: dict[str, Any], kind: str) -> None:
+    errors = _person_errors(data, kind)
     if "title" in data and not plain_text(data["title"]):
         # Titles are plain text: one made only of markup would be empty once cleaned.
         errors["title"] = "is empty once markup is removed / tiêu đề chỉ có mã HTML"
@@ -125,6 +138,26 @@ def _check_refs(data: dict[str, Any]) -> None:
         errors["asset_id"] = "no such asset"
     if errors:
         raise ValidationFailed(errors)
+
+
+def _person_errors(data: dict[str, Any], kind: str) -> dict[str, str]:
+    """A profile names its person and a consent the organisation holds, in force; no other
+    kind has a person. Messages name fields, never the person."""
+    person = data.get("person")
+    if kind != PROFILE_KIND:
+        return {"person": "only a profile has a person"} if person is not None else {}
+    if person is None:
+        return {"person": "is required for a profile"} if "person" in data or "kind" in data else {}
+    errors = {}
+    if not plain_text(person.get("name") or ""):
+        errors["person.name"] = "is empty once markup is removed"
+    code = person.get("commune_code")
+    if code and db.session.get(Commune, code) is None:
+        errors["person.commune_code"] = "no such commune"
+    refusal = usable_consent(db.session, current_user(), person.get("consent_id"))
+    if refusal is not None:
+        errors["person.consent_id"] = refusal
+    return errors
 
 
 def load_content(content_id: int) -> ContentItem:
@@ -149,7 +182,7 @@ def _workflow(action: Any) -> Any:
     status=201,
 )
 def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    _check_refs(body)
+    _check_refs(body, body["kind"])
     user = current_user()
     item = create_content(
         db.session,
@@ -164,6 +197,7 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         reading_text=body.get("reading_text"),
         variants=body.get("variants"),
         author_id=user.id if user else None,
+        person=body.get("person"),
     )
     item.organisation_id = owner_for_new_row(db.session, user)
     db.session.commit()
@@ -182,7 +216,7 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         {
             "name": "kind",
             "in": "query",
-            "schema": {"type": "string", "enum": ["article", "poster", "script"]},
+            "schema": {"type": "string", "enum": list(CONTENT_KINDS)},
         },
         {
             "name": "status",
@@ -232,7 +266,7 @@ def get_content(id: int) -> dict[str, Any]:
 )
 def patch_content(id: int, body: dict[str, Any]) -> dict[str, Any]:
     item = load_content(id)
-    _check_refs(body)
+    _check_refs(body, item.kind)
     user = current_user()
     _workflow(lambda: edit_content(db.session, item, body, user.id if user else None))
     db.session.commit()
@@ -305,6 +339,9 @@ def keep_reading(id: int) -> dict[str, Any]:
 def approve_content(id: int) -> dict[str, Any]:
     item = load_content(id)
     user = current_user()
+    refusal = approval_refusal(db.session, item, utcnow())
+    if refusal is not None:
+        raise ApiError(409, refusal)
     _workflow(lambda: approve(db.session, item, user.id))
     db.session.commit()
     return serialise_content(item)

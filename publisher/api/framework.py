@@ -195,6 +195,14 @@ def _nul_path(data: Any, path: str = "") -> str | None:
     return None
 
 
+VALUE_FREE = {
+    "minLength": "must be at least {} characters long",
+    "maxLength": "must be at most {} characters long",
+    "pattern": "must match the pattern {}",
+    "format": "must be a valid {}",
+}
+
+
 def validate(data: Any, definition: dict[str, Any]) -> None:
     validator = Draft202012Validator(definition, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, str] = {}
@@ -210,6 +218,9 @@ def validate(data: Any, definition: dict[str, Any]) -> None:
             message = "must be one of " + ", ".join(str(v) for v in error.validator_value)
         elif error.validator == "type":
             message = f"must be of type {error.validator_value}"
+        elif error.validator in VALUE_FREE:
+            # Never echo the value: it may be a person's name (problem details reach logs).
+            message = VALUE_FREE[error.validator].format(error.validator_value)
         else:
             message = _without_value(error.validator, error.validator_value, error.message)
         errors.setdefault(path or "body", message)
@@ -328,7 +339,9 @@ def _check_query(op: Operation) -> None:
             definition, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
         problem = next(iter(validator.iter_errors(value)), None)
-        if problem is not None:
+        if problem is not None and problem.validator in VALUE_FREE:
+            errors[name] = VALUE_FREE[problem.validator].format(problem.validator_value)
+        elif problem is not None:
             errors[name] = problem.message[:200]
     if errors:
         raise ValidationFailed(errors)

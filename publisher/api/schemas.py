@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from channels.registry import kinds
+from content_library.models import CONTENT_KINDS
 from publisher.api.framework import schema
 from publisher.delivery.models import PUBLICATION_STATUSES
 
@@ -31,7 +32,18 @@ VARIANTS = {
     },
 }
 
-CONTENT_KIND = {"type": "string", "enum": ["article", "poster", "script"]}
+CONTENT_KIND = {"type": "string", "enum": list(CONTENT_KINDS)}
+# A profile's person: who the story is about, and the consent that lets it be published.
+PERSON = {
+    "type": ["object", "null"],
+    "required": ["name", "consent_id"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        "commune_code": {"type": ["string", "null"], "pattern": "^[0-9]{5}$"},
+        "consent_id": ID,
+    },
+}
 CONTENT_STATUS = {
     "type": "string",
     "enum": ["draft", "in_review", "approved", "rejected", "archived"],
@@ -54,6 +66,7 @@ schema(
             "asset_id": NULLABLE_ID,
             "reading_text": {"type": ["string", "null"], "maxLength": 50000},
             "variants": VARIANTS,
+            "person": PERSON,
         },
     },
 )
@@ -73,6 +86,7 @@ schema(
             "asset_id": NULLABLE_ID,
             "reading_text": {"type": ["string", "null"], "maxLength": 50000},
             "variants": VARIANTS,
+            "person": PERSON,
         },
     },
 )
@@ -104,6 +118,7 @@ schema(
             "asset_id": {"type": ["integer", "null"]},
             "reading_text": {"type": ["string", "null"]},
             "variants": {"type": "object"},
+            "person": {"type": ["object", "null"]},
             "approved_version": {"type": ["integer", "null"]},
             "approved_version_id": {"type": ["integer", "null"]},
             "content_hash": {"type": ["string", "null"]},

@@ -41,6 +41,7 @@ from channels.base import (
 from content_library.db import utcnow
 from content_library.models import Drive
 from jobqueue import timing
+from publisher.consents.gate import CONSENT_CLASS, delivery_lapse
 from publisher.db import db
 from publisher.delivery.channel_jobs import check_channel, withdraw
 from publisher.delivery.channels import delivery_adapter, flag_channel, pause_channel
@@ -220,6 +221,12 @@ def deliver(publication_id: int) -> str:
         db.session.commit()
         return "expired"
 
+    lapsed = None
+    if pub.content.consent_id is not None:  # a profile: only while its consent covers it
+        lapsed = delivery_lapse(db.session, pub.version, channel.kind, now)
+        if lapsed is not None and not pub.reconcile:
+            return _stopped(pub, token, lapsed, dropping=attempt_id)
+
     if attempt_id is None:
         attempt_id = open_attempt(pub, token, "reconcile" if pub.reconcile else "publish", now)
     timing.lap("attempt row")
@@ -252,7 +259,7 @@ def deliver(publication_id: int) -> str:
     try:
         claimed_at: datetime | None = now
         if pub.reconcile:
-            outcome = _reconcile(pub, channel, adapter, post, token, attempt_id)
+            outcome = _reconcile(pub, channel, adapter, post, token, attempt_id, lapsed)
             if outcome is not None:
                 return outcome
             claimed_at = None  # time has passed during the lookup: renew the lease first
@@ -320,11 +327,31 @@ def _manual_check(
     return "unconfirmed"
 
 
+def _stopped(pub: Publication, token: str, reason: str, **attempt: Any) -> str:
+    """A profile whose consent no longer covers the channel: cancelled, nothing is sent.
+    The reason names no person (see publisher.consents.gate)."""
+    values = {"status": "cancelled", "cancelled_at": utcnow(), "reconcile": False}
+    values.update(last_error=reason, last_error_class=CONSENT_CLASS)
+    finish(pub.id, token, values, allow_unconfirmed=True, **attempt)
+    db.session.commit()
+    log.info("not sent: the consent does not cover it", extra={"publication_id": pub.id})
+    return "cancelled"
+
+
 def _reconcile(
-    pub: Publication, channel: Channel, adapter: Any, post: Any, token: str, attempt_id: int
+    pub: Publication,
+    channel: Channel,
+    adapter: Any,
+    post: Any,
+    token: str,
+    attempt_id: int,
+    lapsed: str | None = None,
 ) -> str | None:
-    """Ask the channel whether an earlier attempt went through. None means: post now."""
+    """Ask the channel whether an earlier attempt went through. None means: post now
+    (unless ``lapsed``: a consent that no longer covers it stops the row instead)."""
     if adapter.idempotent and not adapter.can_lookup:
+        if lapsed is not None:
+            return _stopped(pub, token, lapsed, closing=(attempt_id, "cancelled", lapsed, ""))
         return None  # the receiver dedupes by idempotency key: sending again is safe
     if not adapter.can_lookup:
         return _manual_check(
@@ -391,6 +418,8 @@ def _reconcile(
         )
         db.session.commit()
         return "expired"
+    if lapsed is not None:
+        return _stopped(pub, token, lapsed, closing=(attempt.id, "cancelled", lapsed, ""))
     return _publish(pub, channel, adapter, post, token, attempt.id)
 
 

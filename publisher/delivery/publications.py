@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from channels.registry import adapter_class
 from content_library.db import utcnow
 from content_library.models import Campaign, ContentItem, Drive
+from publisher.consents.gate import consent_of, end_of_consent, is_profile, lapse
 from publisher.delivery.models import PENDING_STATUSES, Channel, Publication
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -103,6 +104,8 @@ def schedule(
                 {"content_id": "poster has no image"},
             )
     expires = expires_at or default_deadline(session, item, drive, scheduled_at)
+    if is_profile(item):
+        expires = _consent_deadline(session, item, channel.kind, scheduled_at, expires)
     if expires <= scheduled_at:
         raise PublicationError(
             "expires_at must be after scheduled_at",
@@ -134,6 +137,21 @@ def schedule(
     session.add(pub)
     session.flush()
     return pub
+
+
+def _consent_deadline(
+    session: Session, item: ContentItem, kind: str, scheduled_at: datetime, expires: datetime
+) -> datetime:
+    """A profile goes out only where and while its consent covers it: the deadline is
+    clamped to the end of the consent's last day."""
+    version = next(v for v in item.versions if v.id == item.approved_version_id)
+    consent = consent_of(session, version)
+    reason = lapse(consent, utcnow()) or lapse(consent, scheduled_at, kind)
+    if reason is not None:
+        raise PublicationError(reason, 409)
+    assert consent is not None
+    end = end_of_consent(consent)
+    return expires if end is None else min(expires, end)
 
 
 def cancel(session: Session, pub: Publication) -> Publication:
@@ -174,6 +192,11 @@ def cancel(session: Session, pub: Publication) -> Publication:
 def retry(session: Session, pub: Publication, expires_at: datetime | None = None) -> Publication:
     """Send again a failed, expired or cancelled (never delivered) publication, or reconcile now."""
     now = utcnow()
+    if pub.content.consent_id is not None and pub.status != "unconfirmed":
+        # A profile stopped for its consent is not sent again while the consent does not cover it.
+        reason = lapse(consent_of(session, pub.version), now, pub.channel.kind)
+        if reason is not None:
+            raise PublicationError(reason, 409)
     if pub.status == "unconfirmed":
         pub.next_attempt_at = now
     elif pub.status in ("failed", "expired", "cancelled") and pub.published_at is None:

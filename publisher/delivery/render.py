@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from channels.base import MediaFile, RenderedPost
 from channels.registry import adapter_class
-from content_library.models import Asset
+from content_library.models import ARTICLE_KINDS, Asset
 from content_library.sanitize import html_to_text
 from content_library.search import slugify
 from publisher.delivery.models import Publication
@@ -74,7 +74,7 @@ def render(session: Session, pub: Publication) -> RenderedPost:
         # Converted to what the channel accepts (format, size), the same bytes every attempt.
         media = tuple(adapter.prepare_media(item) for item in media)
     link = None
-    if pub.content.kind in ("article", "poster"):
+    if pub.content.kind in ARTICLE_KINDS:
         link = base + article_path(pub.content_id, title)
     extra: dict[str, Any] = {
         "guid": rss_guid(pub.content_id),

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from content_library.models import Campaign, ContentItem
 from publisher.auth.models import ApiToken, User
+from publisher.consents.models import Consent
 from publisher.delivery.models import Channel, Publication
 from publisher.organisations.models import GuidanceContent, GuidanceTarget, Organisation
 
 # Tables whose rows belong to one organisation through their own organisation_id column.
-OWNED = (ContentItem, Channel, Campaign, ApiToken, User)
+OWNED = (ContentItem, Channel, Campaign, ApiToken, User, Consent)
 
 
 def user_organisation(session: Session, user: User | None) -> Organisation | None:

@@ -13,7 +13,8 @@ Rows are named by natural keys, never by database ids (campaign and channel slug
 drive ``external_ref`` or its campaign, name, start and commune, asset SHA-256,
 content ``export_key``), so two instances holding the same library export the same
 bytes apart from the manifest's time. Users, API tokens, publications, broadcast
-confirmations and channel secrets are never exported.
+confirmations and channel secrets are never exported; nor are profiles (a person's story,
+their photo and consent: personal data), which the manifest counts under ``left_out``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from publisher.db import db
 
 NOT_EXPORTED_HELP = (
     "Users, API tokens, publications (and their attempts), broadcast confirmations and "
-    "channel secrets are not exported: set the channels' secrets again after an import."
+    "channel secrets are not exported: set the channels' secrets again after an import. "
+    "Profiles (tấm gương), their people, photos and consents are personal data: never "
+    "exported, and refused on import."
 )
 
 

@@ -7,7 +7,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from content_library.models import CONTENT_KINDS, CONTENT_STATUSES, ContentItem, ContentVersion
+from content_library.models import (
+    CONTENT_KINDS,
+    CONTENT_STATUSES,
+    PROFILE_KIND,
+    ContentItem,
+    ContentVersion,
+)
 from publisher.transfer.records import (
     Names,
     Tally,
@@ -41,6 +47,9 @@ def import_content(
             continue
         if rec["kind"] not in CONTENT_KINDS or rec["status"] not in CONTENT_STATUSES:
             raise TransferError(f"content {rec['key']}: unknown kind or status")
+        if rec["kind"] == PROFILE_KIND or any("person" in v for v in rec["versions"]):
+            # Profiles rest on a consent given here: a library never carries one in.
+            raise TransferError(f"content {rec['key']}: profiles are not imported")
         if not rec["versions"]:
             raise TransferError(f"content {rec['key']}: no versions")
         if item is None:

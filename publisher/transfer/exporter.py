@@ -7,11 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from content_library.db import utcnow
-from content_library.models import Asset, Campaign, ContentItem, Drive
+from content_library.models import (
+    PROFILE_KIND,
+    Asset,
+    Campaign,
+    ContentItem,
+    ContentVersion,
+    Drive,
+)
 from publisher.delivery.models import Channel
 from publisher.feedimport.models import FeedSource
 from publisher.planning.models import PlaybookRecord
@@ -41,6 +48,22 @@ def _prepare(directory: Path) -> None:
     (directory / "assets").mkdir(parents=True, exist_ok=True)
 
 
+def _profile_only_assets(session: Session) -> set[int]:
+    """Photos used by profiles and by nothing else: a person's picture stays here."""
+
+    def used(profile: bool) -> set[int]:
+        kind = ContentItem.kind == PROFILE_KIND
+        return set(
+            session.scalars(
+                select(ContentVersion.asset_id)
+                .join(ContentItem, ContentItem.id == ContentVersion.content_id)
+                .where(ContentVersion.asset_id.is_not(None), kind if profile else ~kind)
+            )
+        )
+
+    return used(True) - used(False)
+
+
 def _write_assets(
     session: Session, directory: Path, names: Names, echo: Callable[[str], None]
 ) -> list[dict[str, Any]]:
@@ -48,7 +71,10 @@ def _write_assets(
     assets = session.scalars(
         select(Asset).options(defer(Asset.data), defer(Asset.thumbnail)).order_by(Asset.sha256)
     ).all()
+    private = _profile_only_assets(session)
     for asset in assets:
+        if asset.id in private:
+            continue
         # One image in memory at a time, however large the library.
         data, thumbnail = session.execute(
             select(Asset.data, Asset.thumbnail).where(Asset.id == asset.id)
@@ -84,9 +110,14 @@ def export_library(
     echo(f"campaigns: {len(campaigns)}, drives: {len(drives)}")
     items = session.scalars(
         select(ContentItem)
+        .where(ContentItem.kind != PROFILE_KIND)
         .options(selectinload(ContentItem.versions))
         .order_by(ContentItem.export_key)
     ).all()
+    profiles = session.scalar(
+        select(func.count()).select_from(ContentItem).where(ContentItem.kind == PROFILE_KIND)
+    )
+    echo(f"profiles: {profiles} left out (personal data: never exported)")
     item_records = [item_record(item, names) for item in items]
     echo(
         f"content: {len(item_records)} items, "
@@ -132,6 +163,8 @@ def export_library(
         "counts": counts,
         "checksums": checksums,
         "not_exported": list(NOT_EXPORTED),
+        # Left out on purpose (personal data), counted so the reader knows some were.
+        "left_out": {"profiles": int(profiles or 0)},
     }
     # The manifest goes last: a directory without one is an export that did not finish.
     (directory / "manifest.json").write_bytes(dump(manifest))

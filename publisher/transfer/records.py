@@ -30,6 +30,9 @@ NOT_EXPORTED = (
     "publications and delivery attempts",
     "broadcast confirmations",
     "channel secrets",
+    # Personal data (Nghị định 13/2023/NĐ-CP): a profile names a person and rests on a
+    # consent given to this organisation, not to whoever imports the library.
+    "profiles (tấm gương), their photos and consents",
 )
 
 

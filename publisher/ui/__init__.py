@@ -74,6 +74,7 @@ def init_ui(app: Flask) -> None:
     from publisher.audit.views import init_pages as init_audit_pages
     from publisher.donors import web as _donor_import_page  # noqa: F401  (adds its routes)
     from publisher.donors.views import init_pages as init_donor_pages
+    from publisher.consents.views import init_pages as init_consent_pages
     from publisher.organisations.views import init_pages  # adds the guidance pages to ``ui``
     from publisher.ui import (  # noqa: F401  (each module adds its routes to the blueprint)
         views_admin,
@@ -95,6 +96,7 @@ def init_ui(app: Flask) -> None:
     init_pages(app)
     init_donor_pages(app)
     init_audit_pages(app)
+    init_consent_pages(app)
     app.register_blueprint(ui)
     # A working day, then sign in again; the cookie is already HttpOnly, SameSite=Lax and
     # Secure whenever PUBLIC_BASE_URL is https (see publisher.app).

@@ -54,7 +54,12 @@ STATUS_TABLES = {
     "health": HEALTH_STATUS,
     "feed": FEED_STATUS,
 }
-CONTENT_KINDS = {"article": "Bài viết", "poster": "Áp phích", "script": "Bản tin loa"}
+CONTENT_KINDS = {
+    "article": "Bài viết",
+    "poster": "Áp phích",
+    "script": "Bản tin loa",
+    "profile": "Tấm gương",
+}
 
 
 class _KindLabels(Mapping[str, str]):

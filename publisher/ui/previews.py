@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from channels.base import MediaFile, Preview, RenderedPost
 from channels.loudspeaker import reading_seconds
 from channels.registry import adapters
-from content_library.models import ContentItem, ContentVersion
+from content_library.models import ARTICLE_KINDS, ContentItem, ContentVersion
 from content_library.sanitize import html_to_text
 from publisher.db import db
 from publisher.delivery.render import article_path
@@ -47,7 +47,7 @@ def _post(item: ContentItem, version: ContentVersion) -> RenderedPost:
     settings = current_app.config["SETTINGS"]
     text = html_to_text(version.body_html)
     link = None
-    if item.kind in ("article", "poster"):
+    if item.kind in ARTICLE_KINDS:
         link = settings.PUBLIC_BASE_URL + article_path(item.id, version.title)
     media: tuple[MediaFile, ...] = ()
     if version.asset is not None:

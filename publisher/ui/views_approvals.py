@@ -7,9 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from content_library.db import utcnow
 from content_library.models import ContentItem, ContentVersion
 from content_library.services import WorkflowError, approve, latest, lineage_authors, reject
 from publisher.auth.models import User
+from publisher.consents.gate import approval_refusal, consent_of, is_profile
 from publisher.db import db
 from publisher.loudspeaker.review import review_reading
 from publisher.organisations.web import scoped
@@ -54,6 +56,7 @@ def approvals() -> str:
                 "diff": version_diff(previous, version),
                 "own": user is not None and user.id in lineage_authors(item),
                 "reading": review_reading(db.session, item, version),
+                "consent": consent_of(db.session, version) if is_profile(item) else None,
             }
         )
     authors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(author_ids)))}
@@ -70,6 +73,10 @@ def content_approve(content_id: int) -> Response:
     item = load_item(content_id)
     user = current_user()
     assert user is not None
+    refusal = approval_refusal(db.session, item, utcnow())
+    if refusal is not None:
+        flash(vietnamese_part(refusal), "error")
+        return redirect(_back(item))
     try:
         version = approve(db.session, item, user.id)
     except WorkflowError as exc:

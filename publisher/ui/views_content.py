@@ -11,7 +11,14 @@ from werkzeug.wrappers import Response
 
 from content_library.assets import AssetRejected, store_image
 from content_library.db import utcnow
-from content_library.models import CONTENT_KINDS, CONTENT_STATUSES, Asset, Campaign, ContentItem
+from content_library.models import (
+    CONTENT_KINDS,
+    CONTENT_STATUSES,
+    PROFILE_KIND,
+    Asset,
+    Campaign,
+    ContentItem,
+)
 from content_library.sanitize import plain_text
 from content_library.services import (
     WorkflowError,
@@ -23,6 +30,7 @@ from content_library.services import (
     submit,
 )
 from publisher.auth.models import User
+from publisher.consents.gate import consent_of
 from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.loudspeaker.review import review_reading
@@ -33,6 +41,7 @@ from publisher.ui.formatting import CHANNEL_KINDS, CONTENT_STATUS, input_datetim
 from publisher.ui.formatting import CONTENT_KINDS as KIND_LABELS
 from publisher.ui.forms import Form
 from publisher.ui.previews import previews
+from publisher.ui.profile_fields import profile_choices, read_person
 
 
 def load_item(content_id: int) -> ContentItem:
@@ -82,6 +91,7 @@ def _form_values(item: ContentItem | None) -> dict[str, Any]:
             "tags": "",
             "reading_text": "",
             "asset": None,
+            "person": {},
         }
     version = latest(item)
     return {
@@ -93,6 +103,7 @@ def _form_values(item: ContentItem | None) -> dict[str, Any]:
         "tags": ", ".join(version.tags or []),
         "reading_text": version.reading_text or "",
         "asset": version.asset,
+        "person": dict(version.person or {}),
     }
 
 
@@ -106,6 +117,7 @@ def _render_form(
         errors=errors,
         kinds=list(KIND_LABELS.items()),
         campaigns=campaign_options(),
+        **profile_choices(item, values),
         max_mb=current_app.config["SETTINGS"].ASSET_MAX_BYTES // (1024 * 1024),
     )
     return page, status
@@ -162,7 +174,10 @@ def _read_form(item: ContentItem | None) -> tuple[dict[str, Any], dict[str, Any]
     changes["asset_id"] = current_asset.id if current_asset else None
     if kind == "poster" and current_asset is None and "poster" not in form.errors:
         form.errors["poster"] = "Áp phích cần có ảnh (PNG, JPEG hoặc WebP)."
+    if kind == PROFILE_KIND:
+        changes["person"] = read_person(form)
     values = {
+        "person": changes.get("person") or {},
         "kind": kind,
         "title": title,
         "summary": summary,
@@ -201,6 +216,7 @@ def content_create() -> tuple[str, int] | Response:
         asset_id=changes["asset_id"],
         reading_text=changes["reading_text"],
         author_id=user.id,
+        person=changes.get("person"),
     )
     item.organisation_id = owner_for_new_row(db.session, user)
     db.session.commit()
@@ -258,6 +274,7 @@ def content_detail(content_id: int) -> str:
         ],
         default_at=input_datetime(default_at),
         user=current_user(),
+        consent=consent_of(db.session, shown) if item.kind == PROFILE_KIND else None,
     )
 
 

@@ -108,3 +108,17 @@ def test_read_only_tokens_read_what_their_role_reads_and_write_nothing(app, clie
                 op.refusal == 404 and response.status_code == 404 and not allowed
             )
             assert refused is not allowed, (op.path, role, response.status_code)
+
+
+def test_the_walk_covers_the_consent_endpoints():
+    import publisher.api.views  # noqa: F401
+
+    walked = {(op.method, op.path): op.permission for op in OPERATIONS}
+    assert walked[("POST", "/consents")] == "consents:write"
+    assert walked[("GET", "/consents")] == "consents:read"
+    assert walked[("GET", "/consents/{id}")] == "consents:read"
+    assert walked[("GET", "/consents/{id}/form")] == "consents:read"
+    assert walked[("POST", "/consents/{id}/withdraw")] == "consents:write"
+    # Operators read no consent; approvers read but do not record or withdraw.
+    assert "operator" not in PERMISSIONS["consents:read"]
+    assert "approver" not in PERMISSIONS["consents:write"]
