@@ -14,6 +14,6 @@ from publisher.api import (  # noqa: F401
     tokens,
 )
 from publisher.audit import api as audit_api  # noqa: F401
-from publisher.donors import api as donors_api  # noqa: F401
 from publisher.consents import api as consents_api  # noqa: F401
+from publisher.donors import api as donors_api  # noqa: F401
 from publisher.organisations import api as organisations_api  # noqa: F401

@@ -72,9 +72,9 @@ def _ui_unexpected(error: Exception) -> Response:
 def init_ui(app: Flask) -> None:
     """Register the UI blueprint, its error pages, security headers and template helpers."""
     from publisher.audit.views import init_pages as init_audit_pages
+    from publisher.consents.views import init_pages as init_consent_pages
     from publisher.donors import web as _donor_import_page  # noqa: F401  (adds its routes)
     from publisher.donors.views import init_pages as init_donor_pages
-    from publisher.consents.views import init_pages as init_consent_pages
     from publisher.organisations.views import init_pages  # adds the guidance pages to ``ui``
     from publisher.ui import (  # noqa: F401  (each module adds its routes to the blueprint)
         views_admin,
