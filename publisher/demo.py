@@ -28,6 +28,7 @@ from publisher.auth.services import create_user
 from publisher.delivery.channels import create_channel
 from publisher.delivery.models import Attempt, Channel, Publication
 from publisher.delivery.publications import schedule
+from publisher.demo_donors import seed_donors_demo
 from publisher.loudspeaker.models import BroadcastConfirmation
 from publisher.posters import draw_poster
 
@@ -82,6 +83,7 @@ def seed_demo(
     _plan_drives(session, campaign, summary, echo)
     _confirmations(session, today, users)
     _guidance(session, today, users, items, campaign)
+    seed_donors_demo(session, users, today, echo)
     session.flush()
     return summary.as_dict()
 

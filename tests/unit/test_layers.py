@@ -77,7 +77,12 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
 # finds the extensions by dotted path (as channels/registry.py finds adapters), so the web
 # parts an extension registers in init_app are not its imports.
 # Where a kind's name may be spelt: its own package, and the demo and seed data.
-KIND_BRANCH_ALLOWED = ("publisher/demo.py", "publisher/seed.py", "publisher/planning/seeding.py")
+KIND_BRANCH_ALLOWED = (
+    "publisher/demo.py",
+    "publisher/demo_donors.py",
+    "publisher/seed.py",
+    "publisher/planning/seeding.py",
+)
 
 
 def layer_of(module: str) -> int:
