@@ -1,4 +1,5 @@
-"""/api/v1/consents: record, list (per person), read, download the form, withdraw.
+"""/api/v1/consents: record, list (per person), read, download the form, withdraw, export
+and erase.
 
 Every read and change is written to the audit log in the same transaction. Problem
 details never carry the person's name.
@@ -6,6 +7,7 @@ details never carry the person's name.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, request, url_for
@@ -26,6 +28,7 @@ from publisher.api.framework import (
     validate,
 )
 from publisher.audit import record
+from publisher.consents.erasure import erase_consent, export_consent
 from publisher.consents.forms import (
     FORM_MAX_BYTES,
     DecodedForm,
@@ -299,3 +302,36 @@ def consent_withdraw(id: int, body: dict[str, Any]) -> dict[str, Any]:
            outcome.counts())  # fmt: skip
     db.session.commit()
     return {"consent": serialise_consent(consent, profiles=True), **outcome.as_dict()}
+
+
+@endpoint(
+    "GET",
+    "/consents/{id}/export",
+    summary="Everything held on the person through this consent, as a JSON download",
+    permission="consents:read",
+)
+def consent_export(id: int) -> Response:
+    data = export_consent(db.session, current_user(), load_consent(id))
+    db.session.commit()
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="du-lieu-dong-y-{id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@endpoint(
+    "DELETE",
+    "/consents/{id}",
+    summary="Erase a withdrawn consent, its form and its profiles' words (before withdrawal: 409)",
+    permission="consents:write",
+    status=204,
+)
+def consent_erase(id: int) -> Response:
+    consent = load_consent(id)
+    try:
+        erase_consent(db.session, current_user(), consent)
+    except ConsentError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, str(exc)) from None
+    db.session.commit()
+    return Response(status=204)

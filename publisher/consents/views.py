@@ -1,8 +1,9 @@
 """Pages for consents: the list (per person), recording one with its signed form, its
-detail with the form and the withdrawal that stops its profiles."""
+detail with the form and the withdrawal that stops its profiles; export and erasure."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from channels.registry import kinds, label
 from content_library.db import utcnow
 from content_library.models import Commune
 from publisher.audit import record
+from publisher.consents.erasure import erase_consent, export_consent
 from publisher.consents.forms import FORM_MAX_BYTES, FormRejected, decode_form, form_download
 from publisher.consents.gate import status_of
 from publisher.consents.models import Consent
@@ -190,3 +192,30 @@ def consent_withdraw(consent_id: int) -> tuple[str, int] | str:
     db.session.commit()
     flash("Đã rút lại giấy đồng ý. Kết quả xử lý các lượt đăng ở bên dưới.", "success")
     return _detail(consent, outcome)
+
+
+@ui.get("/consents/<int:consent_id>/export")
+@require("consents:read")
+def consent_export(consent_id: int) -> Response:
+    data = export_consent(db.session, current_user(), load_or_404(Consent, consent_id))
+    db.session.commit()
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    disposition = f'attachment; filename="du-lieu-dong-y-{consent_id}.json"'
+    response.headers["Content-Disposition"] = disposition
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@ui.post("/consents/<int:consent_id>/erase")
+@require("consents:write")
+def consent_erase(consent_id: int) -> tuple[str, int] | Response:
+    consent = load_or_404(Consent, consent_id)
+    try:
+        erase_consent(db.session, current_user(), consent)
+    except ConsentError as exc:
+        db.session.rollback()
+        flash(vietnamese_part(str(exc)), "error")
+        return _detail(consent), 409
+    db.session.commit()
+    flash("Đã xoá dữ liệu cá nhân của giấy đồng ý và nội dung các tấm gương dùng nó.", "success")
+    return redirect(url_for("ui.consents"))
