@@ -204,7 +204,9 @@ def claim_due(queue: JobQueue, now: datetime, limit: int = CLAIM_BATCH) -> tuple
     db.session.commit()
     if not claimed:
         return 0, 0
-    claimed.sort()
+    # In the order they fell due (RETURNING keeps none).
+    order = {pid: i for i, pid in enumerate(ids)}
+    claimed.sort(key=lambda row: order[row[0]])
     try:
         queue.enqueue_many(DELIVER_JOB, [((pid,), jid) for pid, jid in claimed])
     except Exception:

@@ -17,7 +17,7 @@ from content_library.models import ContentItem
 from publisher import create_app
 from publisher.db import db as database
 from publisher.delivery.channels import delivery_adapter, update_channel
-from publisher.delivery.dispatch import dispatch_once, run_dispatcher
+from publisher.delivery.dispatch import claim_due, dispatch_once, run_dispatcher
 from publisher.delivery.models import Channel, Publication
 from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication, webhook_channel
@@ -134,6 +134,31 @@ def test_prepared_channel_follows_a_rotated_secret_and_keeps_its_http_session(ap
     rotated = delivery_adapter(channel)
     assert rotated.config.settings["secret"] == "second-secret-0123456789"
     assert rotated.config is not first.config
+
+
+def test_the_dispatcher_claims_a_batch_once_and_enqueues_it_in_due_order(app, db):
+    item = approved_content(db)
+    channel = webhook_channel(db, "http://127.0.0.1:9/hook")
+    now = utcnow()
+    # Created in one order, due in another.
+    late = due_publication(db, item, channel, at=now - timedelta(seconds=1))
+    early = due_publication(db, item, channel, at=now - timedelta(seconds=3))
+    middle = due_publication(db, item, channel, at=now - timedelta(seconds=2))
+    later = due_publication(db, item, channel, at=now + timedelta(hours=1))
+    db.commit()
+    queue = app.extensions["jobqueue"]
+
+    assert claim_due(queue, utcnow()) == (3, 0)
+    db.expire_all()
+    rows = {p.id: p for p in db.scalars(select(Publication))}
+    assert {rows[p.id].status for p in (early, middle, late)} == {"queued"}
+    assert rows[later.id].status == "scheduled"
+    jobs = queue.queue().get_jobs()
+    assert [job.args for job in jobs] == [(early.id,), (middle.id,), (late.id,)]
+    # Each row names its job, so a job Redis loses can be put back.
+    assert [job.id for job in jobs] == [rows[p.id].job_id for p in (early, middle, late)]
+    assert claim_due(queue, utcnow()) == (0, 0)  # claimed once
+    db.rollback()
 
 
 PROXY_VARIABLES = (
