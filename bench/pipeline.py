@@ -160,7 +160,8 @@ class CpuClock:
             set(self.pids["postgresql backends"]) | set(self._backends())
         )
         self.used = {
-            name: sum(cpu_seconds(pid) - self.begin.get(pid, 0.0) for pid in pids)
+            # A process gone meanwhile took its CPU with it: counted as none, not negative.
+            name: sum(max(0.0, cpu_seconds(pid) - self.begin.get(pid, 0.0)) for pid in pids)
             for name, pids in self.pids.items()
         }
         self.used["bench (receiver, polling)"] = _own_cpu() - self.begin[-1]
