@@ -9,21 +9,103 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Engine, bindparam, case, delete, insert, literal, select, true, update
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from channels.base import clean_excerpt
 from content_library.db import utcnow
-from content_library.models import Drive
-from publisher.db import db
-from publisher.delivery.models import Attempt, Publication
+from content_library.models import ContentItem, ContentVersion, Drive
+from publisher.db import IDLE_SINCE, PING_AFTER_IDLE_SECONDS, db
+from publisher.delivery.models import Attempt, Channel, Publication
+
+# What a delivery reads of the row, its channel, version and item (the checks, rendering
+# for every kind, the prepared channel, the consent gate, reconciliation). The claim
+# loads only these: a delivery has no use for the rest (the item's search text, the
+# version's review trail, the row's bookkeeping), and each column costs the driver and
+# the ORM a little on every delivery. Anything else a reader touches still loads, with
+# a query of its own.
+DELIVERY_COLUMNS: dict[Any, tuple[Any, ...]] = {
+    Publication: (
+        Publication.id,
+        Publication.content_id,
+        Publication.version_id,
+        Publication.channel_id,
+        Publication.status,
+        Publication.scheduled_at,
+        Publication.expires_at,
+        Publication.priority,
+        Publication.slot,
+        Publication.repeats,
+        Publication.attempts,
+        Publication.max_attempts,
+        Publication.reconcile,
+        Publication.reconcile_since,
+        Publication.drive_id,
+        Publication.render_context,
+        Publication.created_at,
+    ),
+    Channel: (
+        Channel.id,
+        Channel.kind,
+        Channel.slug,
+        Channel.name,
+        Channel.settings,
+        Channel.secrets_encrypted,
+        Channel.enabled,
+        Channel.health_status,
+        Channel.health_reason,
+        Channel.paused_until,
+    ),
+    ContentVersion: (
+        ContentVersion.id,
+        ContentVersion.content_id,
+        ContentVersion.number,
+        ContentVersion.title,
+        ContentVersion.body_html,
+        ContentVersion.summary,
+        ContentVersion.asset_id,
+        ContentVersion.reading_text,
+        ContentVersion.person,
+        ContentVersion.tags,
+        ContentVersion.language,
+        ContentVersion.campaign_id,
+    ),
+    ContentItem: (
+        ContentItem.id,
+        ContentItem.kind,
+        ContentItem.language,
+        ContentItem.campaign_id,
+        ContentItem.consent_id,
+    ),
+}
 
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+# Tests set this (then rebuild the claim: ``claim_and_load.cache_clear()``) so that reading
+# a column the list above leaves out raises instead of loading it.
+RAISE_UNLISTED = False
+
+
+def delivery_options(pub: Any) -> tuple[Any, ...]:
+    """Loader options for ``pub`` (``Publication`` or an alias of it) with its channel,
+    version and item filled from the same row, each limited to DELIVERY_COLUMNS."""
+
+    def only(entity: Any, model: Any) -> Any:
+        columns = (getattr(entity, c.key) for c in DELIVERY_COLUMNS[model])
+        return load_only(*columns, raiseload=RAISE_UNLISTED)
+
+    return (
+        only(pub, Publication),
+        contains_eager(pub.channel).options(only(Channel, Channel)),
+        contains_eager(pub.version).options(only(ContentVersion, ContentVersion)),
+        contains_eager(pub.content).options(only(ContentItem, ContentItem)),
+    )
 
 
 def autocommit() -> bool:
@@ -34,16 +116,61 @@ def autocommit() -> bool:
     test's or the warm-up's outer transaction) keeps its transaction.
     """
     session = db.session()
+    if session.in_transaction():
+        return holds_autocommit()
     bind = session.get_bind()
-    if (
-        session.in_transaction()
-        or not isinstance(bind, Engine)
-        or bind.dialect.name != "postgresql"
-    ):
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         session.connection()
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
+
+
+def holds_autocommit() -> bool:
+    """True when the session holds a connection in autocommit (see :func:`autocommit`):
+    every statement on it is already committed, none is waiting for a COMMIT."""
+    session = db.session()
+    if not session.in_transaction():
+        return False
+    options = session.connection().get_execution_options()
+    return options.get("isolation_level") == "AUTOCOMMIT"
+
+
+def keep_over_call() -> float | None:
+    """Before a channel call: keep the session's autocommit connection over it, and say
+    since when (``time.monotonic()``); None when it was handed back (committed) instead.
+
+    Handing it back would cost a check-in now and a check-out after the call for nothing:
+    in autocommit every statement is already durable and no transaction is open on the
+    server while the call runs. Kept only when the session has nothing to flush, so the
+    commit skipped here would have written nothing.
+    """
+    session = db.session()
+    if holds_autocommit() and not (session.new or session.dirty or session.deleted):
+        return time.monotonic()
+    session.commit()
+    return None
+
+
+def after_call(kept_since: float | None, *, fast: bool) -> None:
+    """After the channel call: hand back a connection kept over it unless the outcome is
+    the single-statement write (``fast``) and the call was short.
+
+    Other outcomes write several statements that must commit together (the outcome and a
+    paused channel, say): they start a transaction of their own. After a long call the
+    connection is handed back too, so the next check-out pings it first, as it would have
+    had it waited in the pool (``publisher.db.PING_AFTER_IDLE_SECONDS``): a server that
+    restarted during the call costs a new connection, not the outcome.
+    """
+    if kept_since is None:
+        return
+    long_call = time.monotonic() - kept_since >= PING_AFTER_IDLE_SECONDS
+    if fast and not long_call:
+        return
+    info = db.session.connection().connection.info
+    db.session.commit()
+    if long_call:  # as idle as if it had waited in the pool since before the call
+        info[IDLE_SINCE] = kept_since
 
 
 def write(statement: Any, params: dict[str, Any] | None = None) -> Any:
@@ -130,11 +257,7 @@ def claim_and_load() -> Any:
         .join(pub.content)
         .join(attempt, true())
         .outerjoin(Drive, Drive.id == pub.drive_id)
-        .options(
-            contains_eager(pub.channel),
-            contains_eager(pub.version),
-            contains_eager(pub.content),
-        )
+        .options(*delivery_options(pub))
         .execution_options(populate_existing=True)
     )
 
