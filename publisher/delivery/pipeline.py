@@ -54,14 +54,12 @@ from publisher.delivery.models import (
 )
 from publisher.delivery.records import (
     WORKER_NAME,
-    after_call,
     autocommit,
     claim_and_load,
     close_adapter,
     close_attempt,
     delivery_options,
     finish,
-    keep_over_call,
     open_attempt,
     published_outcome,
     still_mine,
@@ -251,14 +249,7 @@ def deliver(publication_id: int) -> str:
         )
         db.session.commit()
         return "failed"
-    # Durable before the call; no transaction stays open during it. (In autocommit both
-    # hold already: the connection is kept over a plain publishing call, see
-    # records.keep_over_call.)
-    kept_since: float | None = None
-    if pub.reconcile:  # the lookup and its writes come first
-        db.session.commit()
-    else:
-        kept_since = keep_over_call()
+    db.session.commit()  # durable before the call; no transaction stays open during it
     timing.lap("commit before call")
 
     try:
@@ -268,16 +259,7 @@ def deliver(publication_id: int) -> str:
             if outcome is not None:
                 return outcome
             claimed_at = None  # time has passed during the lookup: renew the lease first
-        return _publish(
-            pub,
-            channel,
-            adapter,
-            post,
-            token,
-            attempt_id,
-            claimed_at=claimed_at,
-            kept_since=kept_since,
-        )
+        return _publish(pub, channel, adapter, post, token, attempt_id, claimed_at=claimed_at)
     finally:
         close_adapter(adapter)
         timing.lap("bookkeeping")
@@ -292,13 +274,8 @@ def _publish(
     attempt_id: int,
     *,
     claimed_at: datetime | None = None,
-    kept_since: float | None = None,
 ) -> str:
-    """The irreversible call, made only while the row is still ours.
-
-    ``kept_since``: the session kept its autocommit connection over the call since then
-    (records.keep_over_call); records.after_call decides whether the outcome uses it.
-    """
+    """The irreversible call, made only while the row is still ours."""
     lease = current_app.config["SETTINGS"].LEASE_SECONDS
     fresh = claimed_at is not None and utcnow() - claimed_at < timedelta(seconds=lease / 3)
     # A claim made a moment ago is still ours: renewing it would cost a durable write.
@@ -313,10 +290,8 @@ def _publish(
         result = adapter.publish(post)
         timing.lap("http")
     except ChannelError as exc:
-        after_call(kept_since, fast=False)
         return _failed(pub, channel, token, attempt_id, exc)
     except Exception as exc:  # an unexpected error may have happened mid-call
-        after_call(kept_since, fast=False)
         log.exception("adapter raised an unexpected error", extra={"publication_id": pub.id})
         return _failed(
             pub,
@@ -325,7 +300,6 @@ def _publish(
             attempt_id,
             Unknown(f"unexpected error during the channel call: {exc!r}"),
         )
-    after_call(kept_since, fast=not result.throttle_seconds)
     return _published(pub, channel, token, attempt_id, result, "published")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -21,7 +20,7 @@ from sqlalchemy.orm import aliased, contains_eager, load_only
 from channels.base import clean_excerpt
 from content_library.db import utcnow
 from content_library.models import ContentItem, ContentVersion, Drive
-from publisher.db import IDLE_SINCE, PING_AFTER_IDLE_SECONDS, db
+from publisher.db import db
 from publisher.delivery.models import Attempt, Channel, Publication
 
 # What a delivery reads of the row, its channel, version and item (the checks, rendering
@@ -116,61 +115,16 @@ def autocommit() -> bool:
     test's or the warm-up's outer transaction) keeps its transaction.
     """
     session = db.session()
-    if session.in_transaction():
-        return holds_autocommit()
     bind = session.get_bind()
-    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+    if (
+        session.in_transaction()
+        or not isinstance(bind, Engine)
+        or bind.dialect.name != "postgresql"
+    ):
         session.connection()
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
-
-
-def holds_autocommit() -> bool:
-    """True when the session holds a connection in autocommit (see :func:`autocommit`):
-    every statement on it is already committed, none is waiting for a COMMIT."""
-    session = db.session()
-    if not session.in_transaction():
-        return False
-    options = session.connection().get_execution_options()
-    return options.get("isolation_level") == "AUTOCOMMIT"
-
-
-def keep_over_call() -> float | None:
-    """Before a channel call: keep the session's autocommit connection over it, and say
-    since when (``time.monotonic()``); None when it was handed back (committed) instead.
-
-    Handing it back would cost a check-in now and a check-out after the call for nothing:
-    in autocommit every statement is already durable and no transaction is open on the
-    server while the call runs. Kept only when the session has nothing to flush, so the
-    commit skipped here would have written nothing.
-    """
-    session = db.session()
-    if holds_autocommit() and not (session.new or session.dirty or session.deleted):
-        return time.monotonic()
-    session.commit()
-    return None
-
-
-def after_call(kept_since: float | None, *, fast: bool) -> None:
-    """After the channel call: hand back a connection kept over it unless the outcome is
-    the single-statement write (``fast``) and the call was short.
-
-    Other outcomes write several statements that must commit together (the outcome and a
-    paused channel, say): they start a transaction of their own. After a long call the
-    connection is handed back too, so the next check-out pings it first, as it would have
-    had it waited in the pool (``publisher.db.PING_AFTER_IDLE_SECONDS``): a server that
-    restarted during the call costs a new connection, not the outcome.
-    """
-    if kept_since is None:
-        return
-    long_call = time.monotonic() - kept_since >= PING_AFTER_IDLE_SECONDS
-    if fast and not long_call:
-        return
-    info = db.session.connection().connection.info
-    db.session.commit()
-    if long_call:  # as idle as if it had waited in the pool since before the call
-        info[IDLE_SINCE] = kept_since
 
 
 def write(statement: Any, params: dict[str, Any] | None = None) -> Any:

@@ -100,14 +100,14 @@ def test_a_delivery_records_its_claim_attempt_and_outcome(app, receiver):
 
 
 @pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
-def test_a_connection_kept_over_a_long_call_is_checked_before_the_outcome(app, receiver):
-    """On PostgreSQL the claim's connection (autocommit) is kept over a short call; after
-    a call longer than PING_AFTER_IDLE_SECONDS it is handed back, so the outcome's
-    check-out pings it: a connection the server dropped meanwhile is replaced and the
-    outcome recorded."""
+def test_connections_dropped_during_a_long_call_cost_no_outcome(app, receiver):
+    """On PostgreSQL the claim's connection goes back to the pool before the call; after a
+    call longer than PING_AFTER_IDLE_SECONDS the outcome's check-out pings it, so a
+    connection the server dropped meanwhile (a restart) is replaced and the outcome
+    recorded."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("autocommit and kept connections are PostgreSQL's")
+            pytest.skip("the autocommit claim and its connection handling are PostgreSQL's")
         item = approved_content(db.session)
         channel = webhook_channel(db.session, receiver.url)
         pub = due_publication(db.session, item, channel)
