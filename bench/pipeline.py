@@ -5,7 +5,11 @@ private redis-server; workers and the dispatcher are real `publisher` processes;
 webhook receiver is a loopback HTTP server. The workers time each job's phases
 (``PUBLISHER_PHASE_LOG``, see jobqueue/timing.py), and the bench prints where a
 delivery's time goes beside a bare RQ job's. The dispatcher runs with the default
-settings. Prints the figures; asserts nothing.
+settings and is running before the publications fall due, as in production; the
+clock starts at the due time. The bench also prints the CPU each process spent per
+job (workers, dispatcher, PostgreSQL's backends, Redis, the receiver): on a machine
+with few cores the pipeline's rate is bounded by all of it, not only the workers'.
+Prints the figures; asserts nothing.
 
     python bench/pipeline.py [--publications 2000] [--workers 2] [--steady-seconds 60]
 """
@@ -29,7 +33,7 @@ from datetime import timedelta  # noqa: E402
 
 import psycopg  # noqa: E402
 from rq import Queue  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
 
 from content_library.db import utcnow  # noqa: E402
 from tests.factories import approved_content, webhook_channel  # noqa: E402
@@ -41,6 +45,7 @@ from tests.servers import (  # noqa: E402
     run_publisher,
     service_env,
     start_publisher,
+    wait_until,
 )
 
 SECRET = "bench-secret-key-0123456789abcdef"
@@ -105,6 +110,66 @@ class MemoryWatch:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and of its children it has waited for (seconds)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14 to 17 of stat(5), 12 to 15 after the name.
+    return sum(int(x) for x in fields[11:15]) / TICKS
+
+
+class CpuClock:
+    """CPU seconds that each process of the pipeline spends between ``start`` and ``stop``.
+
+    The machine has few cores shared by everything in the run, so a delivery's cost is
+    the CPU of every process it involves (workers, dispatcher, PostgreSQL's backends for
+    this database, Redis, the receiver in this process), not only the worker's.
+    """
+
+    def __init__(self, database: str, base_url: str) -> None:
+        self.database, self.base_url = database, base_url
+        self.pids: dict[str, list[int]] = {}
+        self.begin: dict[int, float] = {}
+        self.used: dict[str, float] = {}
+
+    def _backends(self) -> list[int]:
+        with psycopg.connect(self.base_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.database,),
+            ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def start(self, processes: dict[str, int]) -> None:
+        self.pids = {name: [pid] for name, pid in processes.items()}
+        self.pids["postgresql backends"] = self._backends()
+        self.begin = {pid: cpu_seconds(pid) for pids in self.pids.values() for pid in pids}
+        self.begin[-1] = _own_cpu()
+
+    def stop(self) -> None:
+        # Backends opened during the part (a new connection) count from their start.
+        self.pids["postgresql backends"] = sorted(
+            set(self.pids["postgresql backends"]) | set(self._backends())
+        )
+        self.used = {
+            # A process gone meanwhile took its CPU with it: counted as none, not negative.
+            name: sum(max(0.0, cpu_seconds(pid) - self.begin.get(pid, 0.0)) for pid in pids)
+            for name, pids in self.pids.items()
+        }
+        self.used["bench (receiver, polling)"] = _own_cpu() - self.begin[-1]
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 PHASE_ENV = "PUBLISHER_PHASE_LOG"
@@ -181,6 +246,21 @@ def print_phases(
     )
 
 
+def print_cpu(ours: dict[str, float], bare: dict[str, float], jobs: int) -> None:
+    """CPU milliseconds per job in each process, deliveries beside bare RQ no-ops."""
+    print(f"CPU per job by process (ms; {jobs} deliveries, {jobs} no-ops)")
+    print(f"  {'process':<28}{'delivery':>10}{'bare RQ':>10}")
+    for name in sorted(set(ours) | set(bare)):
+        print(
+            f"  {name:<28}{1000 * ours.get(name, 0.0) / jobs:10.2f}"
+            f"{1000 * bare.get(name, 0.0) / jobs:10.2f}"
+        )
+    print(
+        f"  {'all of them':<28}{1000 * sum(ours.values()) / jobs:10.2f}"
+        f"{1000 * sum(bare.values()) / jobs:10.2f}"
+    )
+
+
 def make_database() -> str:
     base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     name = f"publisher_bench_{secrets.token_hex(3)}"
@@ -211,6 +291,7 @@ def main() -> None:
     from publisher.db import db
     from publisher.delivery.models import Publication
     from publisher.delivery.publications import schedule
+    from publisher.delivery.wake import ring
     from publisher.migrate import upgrade
     from publisher.seed import load_communes
 
@@ -253,13 +334,16 @@ def main() -> None:
                 return n or 0
 
         with MemoryWatch() as memory:
-            # 1. The pipeline: N publications due at once, one dispatcher, W workers.
+            # 1. The pipeline: N publications that fall due at once while one dispatcher and
+            # W workers run. Scheduled an hour ahead first; brought forward below.
             with app.app_context():
-                due = utcnow() - timedelta(seconds=1)
-                for _ in range(args.publications):
+                later = utcnow() + timedelta(hours=1)
+                ids_at_once = [
                     schedule(
-                        db.session, content_id=item_id, channel_id=channel_id, scheduled_at=due
-                    )
+                        db.session, content_id=item_id, channel_id=channel_id, scheduled_at=later
+                    ).id
+                    for _ in range(args.publications)
+                ]
                 db.session.commit()
             worker_args = ["worker", "--no-fork"] if args.no_fork else ["worker"]
             workers = [
@@ -268,48 +352,73 @@ def main() -> None:
             processes += workers
             for i, w in enumerate(workers):
                 memory.watch(f"worker-{i}", w.pid)
-            time.sleep(2)  # workers connected and idle before the clock starts
+            # The dispatcher runs before the clock starts, as in production: its start-up
+            # (importing the app, about 1.5 s here) is no part of a delivery's cost.
+            dispatcher = start_publisher("dispatch", ["dispatch"], env, tmp)
+            processes.append(dispatcher)
+            memory.watch("dispatcher", dispatcher.pid)
+            # Workers and dispatcher started up, connected and idle before any clock starts:
+            # a process still importing would take CPU from the part being measured.
+            for service, ready in [(w, "worker listening") for w in workers] + [
+                (dispatcher, "dispatcher ticking")
+            ]:
+                wait_until(lambda s=service, r=ready: r in s.output(), 60, f"{service.name} up")
+            time.sleep(2)
+            parts = {f"worker-{i}": w.pid for i, w in enumerate(workers)}
+            parts |= {"dispatcher": dispatcher.pid, "redis-server": redis_server.proc.pid}
+            cpu_bare, cpu_pipeline = CpuClock(name, base), CpuClock(name, base)
             queue = Queue(f"{prefix}-deliveries", connection=app.extensions["jobqueue"].redis)
 
             def bare_rq(jobs: int) -> float:
                 """Seconds the same workers take for ``jobs`` bare RQ no-op jobs."""
                 started = time.perf_counter()
+                cpu_bare.start(parts)
                 for _ in range(jobs):
                     queue.enqueue("os.getpid", result_ttl=0)
                 while queue.count or queue.started_job_registry.count:
                     time.sleep(0.05)
                 seconds = time.perf_counter() - started
+                cpu_bare.stop()
+                for key, value in cpu_bare.used.items():
+                    cpu_bare_total[key] = cpu_bare_total.get(key, 0.0) + value
                 time.sleep(0.2)  # the last horse's phase line, off the clock
                 return seconds
 
             # 2a. Bare RQ before the pipeline, and again after it (2b): the machine's load
             # drifts, and bracketing the pipeline compares both under the same drift.
+            cpu_bare_total: dict[str, float] = {}
             first_half = args.publications // 2
             noop_seconds = bare_rq(first_half)
             noop_phases = read_phases(phase_log)
 
-            started = time.perf_counter()
-            dispatcher = start_publisher("dispatch", ["dispatch"], env, tmp)
-            processes.append(dispatcher)
-            memory.watch("dispatcher", dispatcher.pid)
+            # They fall due a second from now, all at once; the commit rings the dispatcher,
+            # which sleeps until the due time. The clock starts at the due time.
+            with app.app_context():
+                due = utcnow() + timedelta(seconds=1)
+                db.session.execute(
+                    update(Publication)
+                    .where(Publication.id.in_(ids_at_once))
+                    .values(scheduled_at=due, next_attempt_at=due)
+                )
+                db.session.commit()
+                ring(app.extensions["jobqueue"])
+                started = time.perf_counter() + (due - utcnow()).total_seconds()
+            time.sleep(max(0.0, started - time.perf_counter()))
+            cpu_pipeline.start(parts)
             while count_published() < args.publications:
                 time.sleep(0.2)
             pipeline_seconds = time.perf_counter() - started
+            cpu_pipeline.stop()
             pipeline_rate = args.publications / pipeline_seconds
             time.sleep(0.2)  # the last horse's phase line
             pipeline_phases = read_phases(phase_log)
 
             # 2b. Bare RQ after the pipeline: the other half.
-            dispatcher.stop()
-            processes.remove(dispatcher)
             noop_seconds += bare_rq(args.publications - first_half)
             noop_phases += read_phases(phase_log)
             noop_rate = args.publications / noop_seconds
 
             # 3. Steady load: publications due at a steady rate; lag = published - scheduled.
-            dispatcher = start_publisher("dispatch-2", ["dispatch"], env, tmp)
-            processes.append(dispatcher)
-            memory.watch("dispatcher", dispatcher.pid)
             web_port = _start_web(env, tmp, processes, memory)
             total = int(args.steady_seconds * args.rate)
             begin = utcnow() + timedelta(seconds=3)
@@ -355,6 +464,7 @@ def main() -> None:
             args.workers * 1000 / pipeline_rate,
             args.workers * 1000 / noop_rate,
         )
+        print_cpu(cpu_pipeline.used, cpu_bare_total, args.publications)
         print(f"steady load:                    {total} publications at {args.rate:g}/s")
         print(
             f"lag p50 / p95 / max:            {statistics.median(lags):.2f} s / {p95:.2f} s / "

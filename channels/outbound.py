@@ -20,14 +20,18 @@ Pure code (requests and urllib3 only), so adapters in ``channels/`` use it direc
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import requests.utils
 import urllib3
 import urllib3.connection
+from requests.sessions import merge_setting
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # What a person saving such a URL reads (Vietnamese first, as everywhere in the UI).
@@ -157,9 +161,71 @@ class _PublicOnlyAdapter(requests.adapters.HTTPAdapter):
         }
 
 
+# What requests reads from the environment for an http(s) request: the proxies (lower
+# case first; HTTP_PROXY is ignored under CGI, when REQUEST_METHOD is set), the hosts
+# that bypass them, and a CA bundle.
+_ENVIRONMENT = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+_ENV_SETTINGS: dict[tuple[Any, ...], dict[str, str]] = {}
+_ENV_SETTINGS_LOCK = threading.Lock()
+_ENV_SETTINGS_MAX = 1024
+
+
+class Session(requests.Session):
+    """A requests session that reads the environment's proxy settings cheaply.
+
+    For every request, requests works out the proxies by walking the whole environment
+    (``urllib.request.getproxies``, twice with the bypass check): on a worker that is a
+    good part of a delivery's CPU. Here the answer is kept per destination and per value
+    of the variables it depends on (``_ENVIRONMENT``), which are read on every request:
+    a proxy set, changed or bypassed in the environment applies to the next request.
+    """
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        if not self.trust_env:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        environ = os.environ
+        seen = tuple(environ.get(name) for name in _ENVIRONMENT)
+        no_proxy = proxies.get("no_proxy") if proxies is not None else None
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, no_proxy, seen)
+        env_proxies = _ENV_SETTINGS.get(key)
+        if env_proxies is None:
+            env_proxies = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+            with _ENV_SETTINGS_LOCK:
+                if len(_ENV_SETTINGS) >= _ENV_SETTINGS_MAX:
+                    _ENV_SETTINGS.clear()
+                _ENV_SETTINGS[key] = env_proxies
+        if proxies is not None:
+            for name, value in env_proxies.items():
+                proxies.setdefault(name, value)
+        if verify is True or verify is None:
+            verify = seen[-2] or seen[-1] or verify
+        # Then as requests does: the session's own settings under the request's.
+        return {
+            "proxies": merge_setting(proxies, self.proxies),
+            "stream": merge_setting(stream, self.stream),
+            "verify": merge_setting(verify, self.verify),
+            "cert": merge_setting(cert, self.cert),
+        }
+
+
 def public_only_session() -> requests.Session:
     """A session whose direct connections refuse non-public peer addresses."""
-    session = requests.Session()
+    session = Session()
     adapter = _PublicOnlyAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -168,4 +234,4 @@ def public_only_session() -> requests.Session:
 
 def outbound_session(*, allow_private: bool) -> requests.Session:
     """The session to call a configured URL with: guarded unless private addresses are allowed."""
-    return requests.Session() if allow_private else public_only_session()
+    return Session() if allow_private else public_only_session()

@@ -38,6 +38,25 @@ class JobQueue:
             job_timeout=600,
         )
 
+    def enqueue_many(
+        self, func: str, calls: list[tuple[tuple[Any, ...], str]], queue: str = "deliveries"
+    ) -> list[Job]:
+        """Enqueue ``func`` once per ``(args, job_id)`` in one pipelined round trip."""
+        target = self.queue(queue)
+        return target.enqueue_many(
+            [
+                Queue.prepare_data(
+                    func,
+                    args,
+                    job_id=job_id,
+                    result_ttl=0,
+                    failure_ttl=7 * 24 * 3600,
+                    timeout=600,
+                )
+                for args, job_id in calls
+            ]
+        )
+
     def enqueue_once(self, func: str, *args: Any, job_id: str, queue: str = "deliveries") -> bool:
         """Enqueue unless a job with this id still waits or runs; True when it was enqueued."""
         if self.job_alive(job_id):

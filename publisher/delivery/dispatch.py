@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, cast, literal, or_, select, update
 
 from channels.registry import kinds_where
 from content_library.db import utcnow
@@ -161,37 +161,59 @@ def _due_ids(now: datetime, limit: int) -> list[int]:
 
 
 def claim_due(queue: JobQueue, now: datetime, limit: int = CLAIM_BATCH) -> tuple[int, int]:
-    """Claim due rows (scheduled/unconfirmed → queued) and enqueue them after the commit."""
+    """Claim due rows (scheduled/unconfirmed → queued) and enqueue them after the commit.
+
+    One UPDATE claims the batch: its WHERE is checked on every row as it is written (on
+    PostgreSQL a row another dispatcher changed meanwhile is checked again in its new
+    state), so a row is claimed by exactly one dispatcher, and RETURNING names those this
+    one claimed. Their jobs go to Redis in one pipelined round trip.
+    """
     ids = _due_ids(now, limit)
     if not ids:
         db.session.rollback()
         return 0, 0
-    job_ids = {pid: _job_id("deliver", pid) for pid in ids}
-    claimed: list[int] = []
-    # One statement per row keeps each compare-and-set exact; they share one transaction.
-    for pid in ids:
-        done = db.session.execute(
-            update(Publication)
-            .where(
-                Publication.id == pid,
-                Publication.status.in_(("scheduled", "unconfirmed")),
-                Publication.next_attempt_at <= now,
+    batch = secrets.token_hex(4)
+    still_due = (
+        Publication.status.in_(("scheduled", "unconfirmed")),
+        Publication.next_attempt_at <= now,
+    )
+    claimed: list[tuple[int, str]] = []
+    if db.session.get_bind().dialect.update_returning:
+        job_id = literal("deliver-") + cast(Publication.id, String) + literal(f"-{batch}")
+        claimed = [
+            (pid, jid)
+            for pid, jid in db.session.execute(
+                update(Publication)
+                .where(Publication.id.in_(ids), *still_due)
+                .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
+                .returning(Publication.id, Publication.job_id)
+                .execution_options(synchronize_session=False)
             )
-            .values(status="queued", queued_at=now, job_id=job_ids[pid], updated_at=now)
-        ).rowcount
-        if done:
-            claimed.append(pid)
+        ]
+    else:  # a database without UPDATE … RETURNING: one compare-and-set per row
+        for pid in ids:
+            jid = f"deliver-{pid}-{batch}"
+            done = db.session.execute(
+                update(Publication)
+                .where(Publication.id == pid, *still_due)
+                .values(status="queued", queued_at=now, job_id=jid, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if done:
+                claimed.append((pid, jid))
     db.session.commit()
-    failures = 0
-    for pid in claimed:
-        try:
-            queue.enqueue(DELIVER_JOB, pid, job_id=job_ids[pid])
-        except Exception:
-            failures += 1
-            log.warning(
-                "enqueue failed; will requeue", extra={"publication_id": pid}, exc_info=True
-            )
-    return len(claimed), failures
+    if not claimed:
+        return 0, 0
+    # In the order they fell due (RETURNING keeps none).
+    order = {pid: i for i, pid in enumerate(ids)}
+    claimed.sort(key=lambda row: order[row[0]])
+    try:
+        queue.enqueue_many(DELIVER_JOB, [((pid,), jid) for pid, jid in claimed])
+    except Exception:
+        # The rows stay queued; requeue_vanished puts their jobs back.
+        log.warning("enqueue of %d deliveries failed; will requeue", len(claimed), exc_info=True)
+        return len(claimed), len(claimed)
+    return len(claimed), 0
 
 
 def requeue_vanished(queue: JobQueue, now: datetime, older_than: float) -> int:

@@ -25,7 +25,6 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app
 from sqlalchemy import case, select, update
-from sqlalchemy.orm import contains_eager
 
 from channels.base import (
     ChannelBroken,
@@ -59,6 +58,7 @@ from publisher.delivery.records import (
     claim_and_load,
     close_adapter,
     close_attempt,
+    delivery_options,
     finish,
     open_attempt,
     published_outcome,
@@ -102,11 +102,7 @@ def _load(publication_id: int) -> tuple[Publication, Channel, bool]:
         .join(Publication.version)
         .join(Publication.content)
         .outerjoin(Drive, Drive.id == Publication.drive_id)
-        .options(
-            contains_eager(Publication.channel),
-            contains_eager(Publication.version),
-            contains_eager(Publication.content),
-        )
+        .options(*delivery_options(Publication))
         .where(Publication.id == publication_id)
         .execution_options(populate_existing=True)
     ).one()

@@ -7,12 +7,16 @@ path writes.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
-from publisher.db import db
+from publisher.db import PING_AFTER_IDLE_SECONDS, db
+from publisher.delivery import records
 from publisher.delivery.models import Attempt, Publication
 from publisher.delivery.pipeline import deliver
 from tests.factories import approved_content, due_publication, webhook_channel
@@ -23,6 +27,38 @@ from tests.fakes.receiver import Receiver
 def receiver() -> Iterator[Receiver]:
     with Receiver() as r:
         yield r
+
+
+@pytest.fixture
+def unlisted_columns_raise(monkeypatch) -> Iterator[None]:
+    """Reading a column the claim leaves out (records.DELIVERY_COLUMNS) raises."""
+    monkeypatch.setattr(records, "RAISE_UNLISTED", True)
+    records.claim_and_load.cache_clear()
+    yield
+    records.claim_and_load.cache_clear()
+
+
+@pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
+def test_a_delivery_reads_only_the_columns_the_claim_loads(app, receiver, unlisted_columns_raise):
+    with app.app_context():
+        item = approved_content(db.session, title="Ngày hội hiến máu", body="<p>Đến sớm.</p>")
+        channel = webhook_channel(db.session, receiver.url)
+        planned = due_publication(db.session, item, channel)
+        planned.render_context = {"title": "Lịch mới", "body_html": "<p>Đổi giờ.</p>"}
+        plain = due_publication(db.session, item, channel)
+        planned.status = plain.status = "queued"
+        db.session.commit()
+        ids, item_id = [planned.id, plain.id], item.id
+
+    for pid in ids:
+        with app.app_context():
+            assert deliver(pid) == "published"
+
+    bodies = {r["body"]["publication_id"]: r["body"] for r in receiver.requests}
+    assert (bodies[ids[0]]["title"], bodies[ids[0]]["text"]) == ("Lịch mới", "Đổi giờ.")
+    assert (bodies[ids[1]]["title"], bodies[ids[1]]["text"]) == ("Ngày hội hiến máu", "Đến sớm.")
+    assert f"/articles/{item_id}-" in bodies[ids[1]]["link"]
+    assert bodies[ids[1]]["language"] == "vi" and bodies[ids[1]]["idempotency_key"]
 
 
 @pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
@@ -61,3 +97,50 @@ def test_a_delivery_records_its_claim_attempt_and_outcome(app, receiver):
             assert pub.external_id in (attempt.response_excerpt or "")
     assert sorted(receiver.delivered_keys()) == sorted(set(receiver.delivered_keys()))
     assert len(receiver.requests) == 2
+
+
+@pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
+def test_connections_dropped_during_a_long_call_cost_no_outcome(app, receiver):
+    """On PostgreSQL the claim's connection goes back to the pool before the call; after a
+    call longer than PING_AFTER_IDLE_SECONDS the outcome's check-out pings it, so a
+    connection the server dropped meanwhile (a restart) is replaced and the outcome
+    recorded."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the autocommit claim and its connection handling are PostgreSQL's")
+        item = approved_content(db.session)
+        channel = webhook_channel(db.session, receiver.url)
+        pub = due_publication(db.session, item, channel)
+        pub.status = "queued"
+        db.session.commit()
+        pid = pub.id
+    receiver.slow(PING_AFTER_IDLE_SECONDS + 1.0)
+
+    def drop_connections() -> None:
+        # While the receiver holds the call: as a server restart would, end every other
+        # connection to this database (the delivery's among them).
+        time.sleep(0.5)
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            )
+
+    with app.app_context():
+        url = db.engine.url
+        database = url.database
+        admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    killer = threading.Thread(target=drop_connections)
+    killer.start()
+    try:
+        with app.app_context():
+            assert deliver(pid) == "published"
+    finally:
+        killer.join()
+    with app.app_context():
+        row = db.session.get(Publication, pid)
+        attempt = db.session.scalars(select(Attempt).where(Attempt.publication_id == pid)).one()
+        assert row.status == "published" and row.lease_until is None
+        assert attempt.outcome == "published" and attempt.finished_at is not None
+    assert len(receiver.requests) == 1

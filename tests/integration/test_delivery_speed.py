@@ -17,12 +17,13 @@ from content_library.models import ContentItem
 from publisher import create_app
 from publisher.db import db as database
 from publisher.delivery.channels import delivery_adapter, update_channel
-from publisher.delivery.dispatch import dispatch_once, run_dispatcher
+from publisher.delivery.dispatch import claim_due, dispatch_once, run_dispatcher
 from publisher.delivery.models import Channel, Publication
 from tests.conftest import app_config, clean_database
 from tests.factories import approved_content, due_publication, webhook_channel
 from tests.fakes.receiver import Receiver
 from tests.servers import service_env, start_publisher
+from tests.unit.adapter_fixtures import post
 
 # The receivers listen on 127.0.0.1.
 pytestmark = pytest.mark.settings(OUTBOUND_ALLOW_PRIVATE=True)
@@ -133,6 +134,82 @@ def test_prepared_channel_follows_a_rotated_secret_and_keeps_its_http_session(ap
     rotated = delivery_adapter(channel)
     assert rotated.config.settings["secret"] == "second-secret-0123456789"
     assert rotated.config is not first.config
+
+
+def test_the_dispatcher_claims_a_batch_once_and_enqueues_it_in_due_order(app, db):
+    item = approved_content(db)
+    channel = webhook_channel(db, "http://127.0.0.1:9/hook")
+    now = utcnow()
+    # Created in one order, due in another.
+    late = due_publication(db, item, channel, at=now - timedelta(seconds=1))
+    early = due_publication(db, item, channel, at=now - timedelta(seconds=3))
+    middle = due_publication(db, item, channel, at=now - timedelta(seconds=2))
+    later = due_publication(db, item, channel, at=now + timedelta(hours=1))
+    db.commit()
+    queue = app.extensions["jobqueue"]
+
+    assert claim_due(queue, utcnow()) == (3, 0)
+    db.expire_all()
+    rows = {p.id: p for p in db.scalars(select(Publication))}
+    assert {rows[p.id].status for p in (early, middle, late)} == {"queued"}
+    assert rows[later.id].status == "scheduled"
+    jobs = queue.queue().get_jobs()
+    assert [job.args for job in jobs] == [(early.id,), (middle.id,), (late.id,)]
+    # Each row names its job, so a job Redis loses can be put back.
+    assert [job.id for job in jobs] == [rows[p.id].job_id for p in (early, middle, late)]
+    assert claim_due(queue, utcnow()) == (0, 0)  # claimed once
+    db.rollback()
+
+
+PROXY_VARIABLES = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+)
+
+
+def test_a_prepared_channel_follows_the_proxies_in_the_environment(app, db, monkeypatch):
+    """The kept session reads the proxy settings cheaply, but a proxy set, bypassed or
+    removed in the environment still applies to the very next delivery."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    with Receiver() as receiver, Receiver() as proxy:
+        channel = webhook_channel(db, receiver.url)
+        db.commit()
+
+        def deliver_one(number: int) -> None:
+            adapter = delivery_adapter(channel)
+            adapter.publish(post(publication_id=number))
+
+        deliver_one(1)  # no proxy: straight to the receiver
+        assert (len(receiver.requests), len(proxy.requests)) == (1, 0)
+
+        proxy_url = proxy.url.rsplit("/", 1)[0]
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        deliver_one(2)  # through the proxy, which a plain request to it would not reach
+        assert (len(receiver.requests), len(proxy.requests)) == (1, 1)
+        assert proxy.requests[-1]["key"] == "pub-2-abc"
+
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        deliver_one(3)  # bypassed for this host
+        assert (len(receiver.requests), len(proxy.requests)) == (2, 1)
+
+        monkeypatch.delenv("no_proxy")
+        monkeypatch.setenv("http_proxy", proxy_url)  # lower case, as curl spells it
+        monkeypatch.delenv("HTTP_PROXY")
+        deliver_one(4)
+        assert (len(receiver.requests), len(proxy.requests)) == (2, 2)
+
+        monkeypatch.delenv("http_proxy")
+        deliver_one(5)
+        assert (len(receiver.requests), len(proxy.requests)) == (3, 2)
+        # All five went through the one kept session.
+        assert delivery_adapter(channel).session is delivery_adapter(channel).session
 
 
 def test_phase_timings_are_written_only_when_asked(database_url, redis_url, tmp_path: Path):
