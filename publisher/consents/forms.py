@@ -12,8 +12,6 @@ import io
 from dataclasses import dataclass
 
 from flask import Response
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from content_library.assets import AssetRejected, process_image
 
@@ -55,6 +53,11 @@ def decode_form(raw: bytes, *, max_bytes: int = FORM_MAX_BYTES) -> DecodedForm:
 
 
 def _pdf(raw: bytes) -> DecodedForm:
+    # Imported here: only the pages that take a form need the PDF reader, and every worker
+    # and web process would otherwise carry it.
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(raw), strict=False)
         if reader.is_encrypted:
