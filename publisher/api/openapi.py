@@ -91,7 +91,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["responses"]["422"] = _problem("Invalid input")
     if "{" in op.path or op.refusal == 404:
         doc["responses"]["404"] = _problem("Not found")
-    if op.method in ("POST", "PATCH"):
+    if op.method in ("POST", "PATCH", "DELETE"):
         doc["responses"]["409"] = _problem("Conflict with the current state")
     if op.body:
         doc["responses"]["400"] = _problem("Malformed body")

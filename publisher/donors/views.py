@@ -25,6 +25,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from content_library.db import utcnow
 from publisher.db import db
 from publisher.donors.commendation import commendation_docx
 from publisher.donors.models import Donor
@@ -44,6 +45,7 @@ from publisher.donors.register import (
 )
 from publisher.organisations.models import Organisation
 from publisher.organisations.visibility import sees_everything
+from publisher.times import local_date
 from publisher.ui.blueprint import current_user, page_number, require, ui
 from publisher.ui.formatting import vietnamese_part
 
@@ -300,7 +302,8 @@ def commendations_docx() -> Response:
     data, _count = commendation_docx(db.session, user, query)
     db.session.commit()
     response = Response(data, mimetype=DOCX_MIME)
-    name = f"de-nghi-bieu-duong-{query.organisation_id}-{(query.last or date.today()):%Y%m%d}.docx"
+    day = query.last or local_date(utcnow())
+    name = f"de-nghi-bieu-duong-{query.organisation_id}-{day:%Y%m%d}.docx"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
