@@ -7,7 +7,6 @@ details never carry the person's name.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, request, url_for
@@ -47,6 +46,7 @@ from publisher.consents.service import (
     withdraw_consent,
 )
 from publisher.db import db
+from publisher.downloads import json_download
 from publisher.errors import ApiError
 from publisher.organisations.visibility import owner_for_new_row
 
@@ -313,10 +313,7 @@ def consent_withdraw(id: int, body: dict[str, Any]) -> dict[str, Any]:
 def consent_export(id: int) -> Response:
     data = export_consent(db.session, current_user(), load_consent(id))
     db.session.commit()
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="du-lieu-dong-y-{id}.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_download(data, f"du-lieu-dong-y-{id}.json")
 
 
 @endpoint(

@@ -3,7 +3,6 @@ detail with the form and the withdrawal that stops its profiles; export and eras
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -28,6 +27,7 @@ from publisher.consents.service import (
     withdraw_consent,
 )
 from publisher.db import db
+from publisher.downloads import json_download
 from publisher.organisations.visibility import owner_for_new_row
 from publisher.ui.blueprint import Page, current_user, load_or_404, page_number, require, ui
 from publisher.ui.formatting import vietnamese_part
@@ -199,11 +199,7 @@ def consent_withdraw(consent_id: int) -> tuple[str, int] | str:
 def consent_export(consent_id: int) -> Response:
     data = export_consent(db.session, current_user(), load_or_404(Consent, consent_id))
     db.session.commit()
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    disposition = f'attachment; filename="du-lieu-dong-y-{consent_id}.json"'
-    response.headers["Content-Disposition"] = disposition
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_download(data, f"du-lieu-dong-y-{consent_id}.json")
 
 
 @ui.post("/consents/<int:consent_id>/erase")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, json, request
+from flask import Response, request
 
 from publisher.api.framework import (
     PAGE_PARAMS,
@@ -45,6 +45,7 @@ from publisher.donors.register import (
     target_organisation,
     update_donor,
 )
+from publisher.downloads import json_download
 from publisher.errors import ApiError, ValidationFailed
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
@@ -338,10 +339,7 @@ def donor_delete(id: int) -> Response:
 def donor_export(id: int) -> Response:
     data = export_donor(db.session, current_user(), _donor(id))
     db.session.commit()
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="nguoi-hien-mau-{id}.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_download(data, f"nguoi-hien-mau-{id}.json")
 
 
 def uploaded_csv() -> bytes:

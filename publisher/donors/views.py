@@ -17,7 +17,6 @@ from flask import (
     Response,
     abort,
     flash,
-    json,
     redirect,
     render_template,
     request,
@@ -43,6 +42,7 @@ from publisher.donors.register import (
     record_list,
     update_donor,
 )
+from publisher.downloads import download, json_download
 from publisher.organisations.models import Organisation
 from publisher.organisations.visibility import sees_everything
 from publisher.times import local_date
@@ -274,11 +274,7 @@ def donor_delete(donor_id: int) -> Response:
 def donor_export_download(donor_id: int) -> Response:
     data = export_donor(db.session, current_user(), _donor(donor_id))
     db.session.commit()
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    disposition = f'attachment; filename="nguoi-hien-mau-{donor_id}.json"'
-    response.headers["Content-Disposition"] = disposition
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_download(data, f"nguoi-hien-mau-{donor_id}.json")
 
 
 @ui.get("/reports/commendations.docx")
@@ -301,9 +297,7 @@ def commendations_docx() -> Response:
         query = DonorQuery(query.organisation_id, query.first, query.last, 2)
     data, _count = commendation_docx(db.session, user, query)
     db.session.commit()
-    response = Response(data, mimetype=DOCX_MIME)
     day = query.last or local_date(utcnow())
-    name = f"de-nghi-bieu-duong-{query.organisation_id}-{day:%Y%m%d}.docx"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(
+        data, DOCX_MIME, f"de-nghi-bieu-duong-{query.organisation_id}-{day:%Y%m%d}.docx"
+    )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from content_library.models import Campaign
 from publisher.db import db
+from publisher.downloads import download
 from publisher.errors import ApiError, ValidationFailed
 from publisher.loudspeaker.bulletins import local_today
 from publisher.organisations.visibility import scoped
@@ -63,13 +64,6 @@ def _filename(query: ReportQuery, extension: str) -> str:
     return f"bao-cao-ket-qua-{query.first:%Y%m%d}-{query.last:%Y%m%d}.{extension}"
 
 
-def _download(data: bytes, mime: str, name: str) -> Response:
-    response = Response(data, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @reports.get("/reports/results.docx")
 @require("publications:read")
 def results_docx_download() -> Response:
@@ -78,7 +72,7 @@ def results_docx_download() -> Response:
     settings = signature_settings(db.session, query.organisation_id)
     data = results_docx(report, letterhead(settings, local_today()), signature(settings))
     db.session.rollback()
-    return _download(data, DOCX_MIME, _filename(query, "docx"))
+    return download(data, DOCX_MIME, _filename(query, "docx"))
 
 
 @reports.get("/reports/results.xlsx")
@@ -87,7 +81,7 @@ def results_xlsx_download() -> Response:
     query = _query()
     data = results_xlsx(results(db.session, query))
     db.session.rollback()
-    return _download(data, XLSX_MIME, _filename(query, "xlsx"))
+    return download(data, XLSX_MIME, _filename(query, "xlsx"))
 
 
 def _charts(report: dict[str, Any]) -> dict[str, Any]:

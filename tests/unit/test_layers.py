@@ -55,6 +55,7 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "publisher.account_commands",
             "publisher.progress",
             "publisher.public",
+            "publisher.downloads",
             "publisher.health",
             "publisher.metrics",
             "publisher.routing",
