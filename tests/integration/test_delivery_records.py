@@ -118,8 +118,11 @@ def test_connections_dropped_during_a_long_call_cost_no_outcome(app, receiver):
 
     def drop_connections() -> None:
         # While the receiver holds the call: as a server restart would, end every other
-        # connection to this database (the delivery's among them).
-        time.sleep(0.5)
+        # connection to this database (the delivery's among them). Wait for the call itself,
+        # not a fixed time: on a slow machine the claim may not have been committed yet.
+        deadline = time.monotonic() + 30
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
