@@ -200,7 +200,25 @@ def read_phases(path: Path) -> list[dict[str, list[float]]]:
         return []
     lines = path.read_text().splitlines()
     path.write_text("")
-    return [json.loads(line) for line in lines if line.strip()]
+    rows: list[dict[str, list[float]]] = []
+    extra: dict[str, list[float]] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row.pop("+", None):  # the forking worker's own share of a horse's job
+            for name, (seconds, faults) in row.items():
+                total = extra.setdefault(name, [0.0, 0])
+                total[0] += seconds
+                total[1] += faults
+        else:
+            rows.append(row)
+    if rows and extra:  # means per job: the worker's shares add to the jobs' sums
+        first = rows[0]
+        for name, (seconds, faults) in extra.items():
+            have = first.setdefault(name, [0.0, 0])
+            first[name] = [have[0] + seconds, have[1] + faults]
+    return rows
 
 
 def print_phases(

@@ -56,6 +56,14 @@ def start(since: float | None = None, *, forked: bool = False) -> None:
     _last_faults = 0 if forked else _faults()
 
 
+def resume() -> None:
+    """Go on timing the job begun in this process after time spent elsewhere (a horse)."""
+    global _last, _last_faults
+    if _phases is None:
+        return
+    _last, _last_faults = time.perf_counter(), _faults()
+
+
 def lap(name: str) -> None:
     """Charge the time since the previous lap to ``name`` (phases add up when repeated)."""
     global _last, _last_faults
@@ -68,12 +76,20 @@ def lap(name: str) -> None:
     _last, _last_faults = now, faults
 
 
-def finish() -> None:
-    """Append this job's phases as one JSON line (one write: O_APPEND keeps lines whole)."""
+def finish(*, continued: bool = False) -> None:
+    """Append this job's phases as one JSON line (one write: O_APPEND keeps lines whole).
+
+    ``continued``: the phases this process spent on a job whose horse wrote its own line
+    (the forking worker's share of a delivery); the line says so (``"+": 1``), and readers
+    add it to the job's rather than count another job.
+    """
     global _phases
     if _phases is None or _path is None:
         return
-    line = json.dumps({k: [round(t, 6), f] for k, (t, f) in _phases.items()}) + "\n"
+    phases: dict[str, object] = {k: [round(t, 6), f] for k, (t, f) in _phases.items()}
+    if continued:
+        phases["+"] = 1
+    line = json.dumps(phases) + "\n"
     _phases = None
     fd = os.open(_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:

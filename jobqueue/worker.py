@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
 
 from rq import SimpleWorker, Worker
 from rq.timeouts import TimerDeathPenalty
+from rq.worker import WorkerStatus
 
 from jobqueue import timing
 
@@ -18,19 +20,42 @@ class AppContextWorker(Worker):
     app: Any = None
 
     # Hooks the app may set in ``app.extensions``: ``before_fork`` and ``after_horse`` run
-    # in this process around each job, ``after_fork`` and ``horse_done`` in the horse.
+    # in this process around each job, ``after_fork`` and ``horse_done`` in the horse;
+    # ``start_job`` and ``end_job`` (given the job) in this process, the first once the
+    # worker is busy with the job and before the fork, the second after ``after_horse``.
 
-    def _hook(self, name: str) -> None:
+    def _hook(self, name: str, *args: Any) -> None:
         hook = self.app.extensions.get(name)
         if hook is not None:
-            hook()
+            hook(*args)
 
-    def execute_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> None:
+    def execute_job(self, job: Any, queue: Any) -> None:
+        # RQ's own steps, with room for the app's work in this process around the horse.
         self._hook("before_fork")
         try:
-            super().execute_job(job, queue, *args, **kwargs)
+            self.prepare_execution(job)  # busy: a stop request now waits for this job
+            self._hook("start_job", job)
+            self.fork_work_horse(job, queue)
+            self.monitor_work_horse(job, queue)
         finally:
+            # Even when RQ's bookkeeping failed (Redis gone): the horse's work is done,
+            # and what it leaves for this process to finish must not be dropped.
+            self._outlive_horse()
             self._hook("after_horse")
+            self._hook("end_job", job)
+        self.set_state(WorkerStatus.IDLE)
+
+    def _outlive_horse(self) -> None:
+        """Wait for a horse still running when monitoring stopped short (a Redis error in a
+        heartbeat): its own job timeout bounds it."""
+        pid = self._horse_pid
+        if not pid:
+            return
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass  # already reaped
+        self._horse_pid = 0
 
     def fork_work_horse(self, job: Any, queue: Any) -> None:
         if timing.enabled():

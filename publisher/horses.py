@@ -1,4 +1,12 @@
-"""One warm database connection, handed from the forking worker to each work horse in turn.
+"""The forking worker's hooks: deliveries split around the fork, and one warm connection.
+
+Deliveries (``SplitDeliveries``): the worker prepares each delivery in its own process
+(claim, checks, rendering, the attempt row, committed), forks the horse for the channel
+call only, and records the outcome the horse hands back; see publisher.delivery.handoff.
+
+The connection (``HandedDownConnection``), for what horses still do in the database (a
+row to reconcile, a withdrawal, a credentials check, a delivery the worker could not
+prepare):
 
 A horse that opened its own connection paid for it on every job: the connect itself, and
 a new PostgreSQL backend whose catalog caches start cold, so the job's first statements
@@ -22,14 +30,22 @@ its own, as before.
 
 from __future__ import annotations
 
+import logging
 import mmap
 import time
+from functools import partial
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine, event
 
+from jobqueue import timing
 from publisher.db import IDLE_SINCE
+from publisher.delivery.dispatch import DELIVER_JOB
+from publisher.delivery.handoff import HANDED_BACK, RECORDED, OutcomeBox, Ready, hand_over
+from publisher.delivery.pipeline import call, complete, prepare, record_call
+
+log = logging.getLogger(__name__)
 
 
 class HandedDownConnection:
@@ -81,6 +97,89 @@ class HandedDownConnection:
             record.info[IDLE_SINCE] = time.monotonic()
 
 
+class SplitDeliveries:
+    """Hooks for ``jobqueue.worker.AppContextWorker``: a delivery job is prepared before the
+    fork and recorded after it, here; the horse only makes the call."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.box = OutcomeBox()
+        self.ready: Ready | None = None
+        self.timed = False
+
+    def start_job(self, job: Any) -> None:
+        """In the worker, before the fork: prepare a delivery and leave the horse the rest."""
+        self.ready, self.timed = None, False
+        hand_over(0, None)
+        publication_id = _delivery_id(job)
+        if publication_id is None:
+            return
+        timing.start()
+        self.timed = True
+        try:
+            with self.app.app_context():
+                prepared = prepare(publication_id)
+        except Exception:
+            # The horse delivers it whole, as before the split: a claim made here before
+            # the fault is found taken there ("skipped"), and its lease runs out.
+            log.exception(
+                "preparing the delivery failed in the worker; the work horse tries it whole",
+                extra={"publication_id": publication_id},
+            )
+            return
+        if isinstance(prepared, str):
+            hand_over(publication_id, partial(str, prepared))  # nothing to call
+        elif prepared.pub.reconcile:
+            # Lookup first, then maybe the call: the horse does the rest in the database.
+            hand_over(publication_id, partial(complete, prepared))
+        else:
+            self.ready = prepared
+            self.box.clear()
+            hand_over(publication_id, partial(self._call, prepared))
+
+    def _call(self, ready: Ready) -> str:
+        """In the horse: the call, its outcome handed back (recorded here if it won't fit)."""
+        outcome = call(ready, self.box.put)
+        if outcome != HANDED_BACK:
+            self.box.mark_recorded()
+        return outcome
+
+    def end_job(self, job: Any) -> None:
+        """In the worker, once the horse is gone: record the outcome it handed back."""
+        hand_over(0, None)
+        ready, self.ready = self.ready, None
+        timed, self.timed = self.timed, False
+        if ready is not None:
+            timing.resume()
+            self._record(ready)
+        if timed:
+            timing.finish(continued=True)
+
+    def _record(self, ready: Ready) -> None:
+        extra = {"publication_id": ready.pub.id}
+        called = self.box.take()
+        if called is None:
+            if self.box.state() != RECORDED:
+                # Killed or timed out mid-call: the outcome is unknown. The row stays
+                # ``publishing`` until its lease runs out; the dispatcher then marks it for
+                # reconciliation, which asks the channel before posting again.
+                log.warning("the work horse ended without the call's outcome", extra=extra)
+            return
+        try:
+            with self.app.app_context():
+                record_call(ready.pub, ready.channel, ready.token, ready.attempt_id, called)
+        except Exception:
+            # As for a horse lost after its call: the lease runs out, reconciliation asks.
+            log.exception("recording the call's outcome failed", extra=extra)
+
+
+def _delivery_id(job: Any) -> int | None:
+    if job.func_name != DELIVER_JOB or len(job.args) != 1 or job.kwargs:
+        return None
+    publication_id = job.args[0]
+    return publication_id if isinstance(publication_id, int) else None
+
+
 def _no_server_side_prepare(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.prepare_threshold = None
 
@@ -104,4 +203,7 @@ def install(app: Flask, engine: Engine) -> HandedDownConnection:
     app.extensions["after_fork"] = handed.in_horse
     app.extensions["horse_done"] = handed.horse_done
     app.extensions["after_horse"] = handed.after_horse
+    split = SplitDeliveries(app)
+    app.extensions["start_job"] = split.start_job
+    app.extensions["end_job"] = split.end_job
     return handed

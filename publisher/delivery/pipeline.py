@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import case, update
 
 from channels.base import (
     ChannelBroken,
@@ -38,12 +39,12 @@ from channels.base import (
     clean_excerpt,
 )
 from content_library.db import utcnow
-from content_library.models import Drive
 from jobqueue import timing
 from publisher.consents.gate import CONSENT_CLASS, delivery_lapse
 from publisher.db import db
 from publisher.delivery.channel_jobs import check_channel, withdraw
 from publisher.delivery.channels import delivery_adapter, flag_channel, pause_channel
+from publisher.delivery.handoff import HANDED_BACK, Called, Ready, take_handed
 from publisher.delivery.models import (
     DELIVERING_HEALTH,
     DRIVE_HOLD_CLASS,
@@ -58,8 +59,8 @@ from publisher.delivery.records import (
     claim_and_load,
     close_adapter,
     close_attempt,
-    delivery_options,
     finish,
+    load_claimed,
     open_attempt,
     published_outcome,
     still_mine,
@@ -88,30 +89,21 @@ def backoff(attempts: int) -> float:
     return delays[min(max(attempts, 1), len(delays)) - 1]
 
 
-def _load(publication_id: int) -> tuple[Publication, Channel, bool]:
-    """The claimed row with its channel, version and item, in one query, and whether its
-    drive has a change waiting for an approver.
-
-    ``contains_eager`` fills the relationships from the same row, so rendering reads
-    ``pub.version`` and ``pub.content`` without a query of its own (a lazy load would
-    inherit ``populate_existing`` and ask the database again).
-    """
-    pub, drive_held = db.session.execute(
-        select(Publication, Drive.pending_change.is_not(None))
-        .join(Publication.channel)
-        .join(Publication.version)
-        .join(Publication.content)
-        .outerjoin(Drive, Drive.id == Publication.drive_id)
-        .options(*delivery_options(Publication))
-        .where(Publication.id == publication_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    return pub, pub.channel, bool(drive_held)
-
-
 def deliver(publication_id: int) -> str:
     """Deliver (or reconcile) one publication; safe to run twice; returns the outcome."""
     timing.lap("rq")
+    rest = take_handed(publication_id)
+    if rest is not None:
+        return rest()
+    ready = prepare(publication_id)
+    if isinstance(ready, str):
+        return ready
+    return complete(ready)
+
+
+def prepare(publication_id: int) -> Ready | str:
+    """Claim, check and render, and commit the claim with its attempt row: a :class:`Ready`
+    delivery, or the outcome when there is nothing to call (skipped, held, expired...)."""
     settings = current_app.config["SETTINGS"]
     # The claim with its attempt row is one statement on PostgreSQL, durable on its own:
     # autocommit spares the BEGIN and COMMIT round trips. (Elsewhere: one transaction.)
@@ -164,7 +156,7 @@ def deliver(publication_id: int) -> str:
         # The claim, the checks and the attempt row commit together, before the channel
         # call: one durable write instead of three (a worker that dies before it leaves
         # the row queued, and the dispatcher requeues it).
-        pub, channel, drive_held = _load(publication_id)
+        pub, channel, drive_held = load_claimed(publication_id)
     extra = {"publication_id": pub.id}
     timing.lap("loads")
 
@@ -251,17 +243,46 @@ def deliver(publication_id: int) -> str:
         return "failed"
     db.session.commit()  # durable before the call; no transaction stays open during it
     timing.lap("commit before call")
+    return Ready(pub, channel, adapter, post, token, attempt_id, now, lapsed)
 
+
+def complete(ready: Ready) -> str:
+    """The rest of a prepared delivery: reconcile if asked, call the channel, record."""
+    pub, channel, adapter, post = ready.pub, ready.channel, ready.adapter, ready.post
     try:
-        claimed_at: datetime | None = now
+        claimed_at: datetime | None = ready.claimed_at
         if pub.reconcile:
-            outcome = _reconcile(pub, channel, adapter, post, token, attempt_id, lapsed)
+            outcome = _reconcile(
+                pub, channel, adapter, post, ready.token, ready.attempt_id, ready.lapsed
+            )
             if outcome is not None:
                 return outcome
             claimed_at = None  # time has passed during the lookup: renew the lease first
-        return _publish(pub, channel, adapter, post, token, attempt_id, claimed_at=claimed_at)
+        return _publish(
+            pub, channel, adapter, post, ready.token, ready.attempt_id, claimed_at=claimed_at
+        )
     finally:
         close_adapter(adapter)
+        timing.lap("bookkeeping")
+
+
+def call(ready: Ready, hand_back: Callable[[Called], bool]) -> str:
+    """The channel call of a prepared delivery that needs no reconciling, in a work horse;
+    its outcome goes to ``hand_back`` for the worker that prepared it to record (see
+    publisher.delivery.handoff), or is recorded here when ``hand_back`` declines it."""
+    try:
+        return _publish(
+            ready.pub,
+            ready.channel,
+            ready.adapter,
+            ready.post,
+            ready.token,
+            ready.attempt_id,
+            claimed_at=ready.claimed_at,
+            hand_back=hand_back,
+        )
+    finally:
+        close_adapter(ready.adapter)
         timing.lap("bookkeeping")
 
 
@@ -274,8 +295,10 @@ def _publish(
     attempt_id: int,
     *,
     claimed_at: datetime | None = None,
+    hand_back: Callable[[Called], bool] | None = None,
 ) -> str:
-    """The irreversible call, made only while the row is still ours."""
+    """The irreversible call, made only while the row is still ours. ``hand_back`` may
+    take the call's outcome for another process to record (see :func:`call`)."""
     lease = current_app.config["SETTINGS"].LEASE_SECONDS
     fresh = claimed_at is not None and utcnow() - claimed_at < timedelta(seconds=lease / 3)
     # A claim made a moment ago is still ours: renewing it would cost a durable write.
@@ -286,21 +309,35 @@ def _publish(
             "lease lost before the channel call; not posting", extra={"publication_id": pub.id}
         )
         return "lost"
+    called = call_channel(adapter, post, pub.id)
+    if hand_back is not None and hand_back(called):
+        return HANDED_BACK
+    return record_call(pub, channel, token, attempt_id, called)
+
+
+def call_channel(adapter: Any, post: Any, publication_id: int) -> Called:
+    """The irreversible call itself; touches no database."""
     try:
         result = adapter.publish(post)
         timing.lap("http")
     except ChannelError as exc:
-        return _failed(pub, channel, token, attempt_id, exc)
+        return Called(error=exc)
     except Exception as exc:  # an unexpected error may have happened mid-call
-        log.exception("adapter raised an unexpected error", extra={"publication_id": pub.id})
-        return _failed(
-            pub,
-            channel,
-            token,
-            attempt_id,
-            Unknown(f"unexpected error during the channel call: {exc!r}"),
+        log.exception(
+            "adapter raised an unexpected error", extra={"publication_id": publication_id}
         )
-    return _published(pub, channel, token, attempt_id, result, "published")
+        return Called(error=Unknown(f"unexpected error during the channel call: {exc!r}"))
+    return Called(result=result)
+
+
+def record_call(
+    pub: Publication, channel: Channel, token: str, attempt_id: int, called: Called
+) -> str:
+    """Record a call's outcome while our token holds."""
+    if called.error is not None:
+        return _failed(pub, channel, token, attempt_id, called.error)
+    assert called.result is not None
+    return _published(pub, channel, token, attempt_id, called.result, "published")
 
 
 def _manual_check(

@@ -107,6 +107,27 @@ def delivery_options(pub: Any) -> tuple[Any, ...]:
     )
 
 
+def load_claimed(publication_id: int) -> tuple[Publication, Channel, bool]:
+    """The claimed row with its channel, version and item, in one query, and whether its
+    drive has a change waiting for an approver.
+
+    ``contains_eager`` fills the relationships from the same row, so rendering reads
+    ``pub.version`` and ``pub.content`` without a query of its own (a lazy load would
+    inherit ``populate_existing`` and ask the database again).
+    """
+    pub, drive_held = db.session.execute(
+        select(Publication, Drive.pending_change.is_not(None))
+        .join(Publication.channel)
+        .join(Publication.version)
+        .join(Publication.content)
+        .outerjoin(Drive, Drive.id == Publication.drive_id)
+        .options(*delivery_options(Publication))
+        .where(Publication.id == publication_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return pub, pub.channel, bool(drive_held)
+
+
 def autocommit() -> bool:
     """Run the session's next transaction in autocommit on PostgreSQL; True when it does.
 
