@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -53,9 +53,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = create_engine(url, pool_size=5, max_overflow=10, **kwargs)
+    # A server that vanishes without closing its connections (a network partition, a host
+    # gone) would leave a query waiting for ever: TCP keepalives end such a connection in
+    # about a minute, and the caller gets an error it handles. Parameters in the URL win.
+    in_url = make_url(url).query
+    keepalives = {k: v for k, v in TCP_KEEPALIVES.items() if k not in in_url}
+    connect_args = {**keepalives, **kwargs.pop("connect_args", {})}
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args, **kwargs)
     _ping_when_idle(engine)
     return engine
+
+
+TCP_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 # A connection used less than this long ago is taken as alive without asking the server.

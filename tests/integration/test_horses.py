@@ -89,3 +89,17 @@ def test_sqlite_horses_open_their_own_connection(tmp_path):
         assert _horse(handed, lambda conn: conn.execute(text("SELECT 41 + 1")).scalar()) == "42"
     finally:
         engine.dispose()
+
+
+def test_postgres_connections_send_tcp_keepalives_unless_the_url_says_otherwise(postgres_url):
+    """A server gone without a word (a partition) must not hold a worker's query for ever."""
+    separator = "&" if "?" in postgres_url else "?"
+    for url, idle in ((postgres_url, "30"), (f"{postgres_url}{separator}keepalives_idle=5", "5")):
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                live = conn.connection.dbapi_connection.info.get_parameters()
+        finally:
+            engine.dispose()
+        assert (live["keepalives"], live["keepalives_idle"]) == ("1", idle)
+        assert (live["keepalives_interval"], live["keepalives_count"]) == ("10", "3")
