@@ -12,7 +12,10 @@ compare-and-set on our token right before every channel call, so a slow worker w
 reaped and handed to another worker never posts as well.
 
 The writes themselves (claim, attempt rows, outcomes) are in :mod:`.records`; withdrawing
-and checking a channel, the worker's other jobs, in :mod:`.channel_jobs`.
+and checking a channel, the worker's other jobs, in :mod:`.channel_jobs`. A delivery is
+:func:`prepare` (everything up to the commit before the call), the call, and recording its
+outcome: the forking worker runs the first and the last in its own process and forks its
+work horse for the call alone (:mod:`.handoff`, publisher.horses).
 """
 
 from __future__ import annotations
