@@ -1,9 +1,11 @@
 """Prepare a forking worker: compile the delivery path's SQL once, before any fork.
 
-Every job runs in a fork of the worker (RQ's work horse), and whatever a horse learns
-dies with it: SQLAlchemy's statement cache filled inside a horse is lost, so each job
-would compile the same statements again. Running one throwaway delivery in the parent
-fills the cache that every horse then inherits. The throwaway rows live inside a
+Every job's horse is a fork of the worker, and whatever a horse learns dies with it:
+SQLAlchemy's statement cache filled inside a horse is lost, so each job would compile the
+same statements again. Running one throwaway delivery in the parent fills the cache that
+every horse then inherits (and that the worker itself uses for the database steps of the
+deliveries it splits, publisher.horses), and builds the HTTP stack and the prepared
+channels the horses make their calls with. The throwaway rows live inside a
 transaction that is rolled back, and the channel is of a kind whose adapter offers
 settings under which it calls out to nothing (``offline_settings``).
 """
