@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -51,10 +52,8 @@ class AppContextWorker(Worker):
         pid = self._horse_pid
         if not pid:
             return
-        try:
+        with contextlib.suppress(ChildProcessError):  # already reaped
             os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass  # already reaped
         self._horse_pid = 0
 
     def fork_work_horse(self, job: Any, queue: Any) -> None:
