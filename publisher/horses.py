@@ -157,15 +157,15 @@ class SplitDeliveries:
 
     def _record(self, ready: Ready) -> None:
         extra = {"publication_id": ready.pub.id}
-        called = self.box.take()
-        if called is None:
-            if self.box.state() != RECORDED:
-                # Killed or timed out mid-call: the outcome is unknown. The row stays
-                # ``publishing`` until its lease runs out; the dispatcher then marks it for
-                # reconciliation, which asks the channel before posting again.
-                log.warning("the work horse ended without the call's outcome", extra=extra)
-            return
         try:
+            called = self.box.take()
+            if called is None:
+                if self.box.state() != RECORDED:
+                    # Killed or timed out mid-call: the outcome is unknown. The row stays
+                    # ``publishing`` until its lease runs out; the dispatcher then marks it
+                    # for reconciliation, which asks the channel before posting again.
+                    log.warning("the work horse ended without the call's outcome", extra=extra)
+                return
             with self.app.app_context():
                 record_call(ready.pub, ready.channel, ready.token, ready.attempt_id, called)
         except Exception:

@@ -114,14 +114,18 @@ class OutcomeBox:
         self.memory[: _HEADER.size] = _HEADER.pack(EMPTY, 0)
 
     def put(self, called: Called) -> bool:
-        """In the horse: False when the outcome does not fit (the horse records it then)."""
+        """In the horse: False when the outcome does not fit or is not plain values (the
+        horse records it then)."""
         if called.error is not None:
             value: tuple[Any, ...] = ("error", _error_fields(called.error))
         else:
             r = called.result
             assert r is not None
             value = ("result", (r.external_id, r.external_url, r.excerpt, r.throttle_seconds))
-        payload = json.dumps(value).encode()
+        try:
+            payload = json.dumps(value).encode()
+        except (TypeError, ValueError):  # an adapter's value JSON cannot carry
+            return False
         if _HEADER.size + len(payload) > len(self.memory):
             return False
         self.memory[_HEADER.size : _HEADER.size + len(payload)] = payload

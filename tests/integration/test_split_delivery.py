@@ -251,3 +251,5 @@ def test_the_box_carries_a_result_and_refuses_what_does_not_fit():
     assert box.take() == Called(result=result)
     assert not box.put(Called(result=DeliveryResult("x" * 600)))
     assert box.take() is None
+    assert not box.put(Called(result=DeliveryResult(b"post-2")))  # not a plain value
+    assert box.take() is None
