@@ -18,7 +18,9 @@ from content_library.services import approve, create_content, submit
 from publisher.audit import record
 from publisher.auth.models import User
 from publisher.consents.models import Consent
+from publisher.consents.service import ENTITY as CONSENT_ENTITY
 from publisher.donors.models import Donation, Donor
+from publisher.donors.register import ENTITY as DONOR_ENTITY
 from publisher.organisations.service import department
 
 DEMO_NOTE = "Dữ liệu trình diễn: người và giấy đồng ý là giả định."
@@ -57,7 +59,7 @@ def seed_donors_demo(
         )
         session.add(consent)
         session.flush()
-        record(session, None, "create", "consent", consent.id, org.id, {"demo": True})
+        record(session, None, "create", CONSENT_ENTITY, consent.id, org.id, {"demo": True})
         echo("consent: a demo consent for a profile (rss, fanpage, loudspeaker)")
     _profile(session, users, consent, echo)
     for full_name, position, days in DEMO_DONORS:
@@ -73,7 +75,7 @@ def seed_donors_demo(
         ]
         session.add(donor)
         session.flush()
-        record(session, None, "create", "donor", donor.id, org.id, {"donations": len(days)})
+        record(session, None, "create", DONOR_ENTITY, donor.id, org.id, {"donations": len(days)})
     session.flush()
 
 

@@ -43,7 +43,7 @@ from jobqueue import timing
 from publisher.db import IDLE_SINCE
 from publisher.delivery.dispatch import DELIVER_JOB
 from publisher.delivery.handoff import HANDED_BACK, RECORDED, OutcomeBox, Ready, hand_over
-from publisher.delivery.pipeline import call, complete, prepare, record_call
+from publisher.delivery.pipeline import complete, prepare, record_call
 
 log = logging.getLogger(__name__)
 
@@ -129,17 +129,15 @@ class SplitDeliveries:
             return
         if isinstance(prepared, str):
             hand_over(publication_id, partial(str, prepared))  # nothing to call
-        elif prepared.pub.reconcile:
-            # Lookup first, then maybe the call: the horse does the rest in the database.
-            hand_over(publication_id, partial(complete, prepared))
-        else:
-            self.ready = prepared
-            self.box.clear()
-            hand_over(publication_id, partial(self._call, prepared))
+            return
+        self.ready = prepared
+        self.box.clear()
+        hand_over(publication_id, partial(self._call, prepared))
 
     def _call(self, ready: Ready) -> str:
-        """In the horse: the call, its outcome handed back (recorded here if it won't fit)."""
-        outcome = call(ready, self.box.put)
+        """In the horse: the call, its outcome handed back; recorded here when it won't fit,
+        and for a row to reconcile (lookup first, then maybe the call, all in the horse)."""
+        outcome = complete(ready, self.box.put)
         if outcome != HANDED_BACK:
             self.box.mark_recorded()
         return outcome

@@ -19,14 +19,12 @@ from publisher.api.framework import (
     current_user,
     endpoint,
     get_or_404,
-    iso,
     json_body,
     paginate,
     parse_date,
     schema,
     validate,
 )
-from publisher.audit import record
 from publisher.consents.erasure import erase_consent, export_consent
 from publisher.consents.forms import (
     FORM_MAX_BYTES,
@@ -39,18 +37,19 @@ from publisher.consents.gate import status_of
 from publisher.consents.models import Consent
 from publisher.consents.service import (
     ConsentError,
+    consent_fields,
     create_consent,
     matching_person,
     profiles_of,
+    record_listing,
+    record_reading,
     visible_consents,
     withdraw_consent,
 )
 from publisher.db import db
 from publisher.downloads import json_download
 from publisher.errors import ApiError
-from publisher.organisations.visibility import owner_for_new_row
 
-ENTITY = "consent"
 DATE = {"type": "string", "format": "date"}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 FIELDS = {
@@ -144,21 +143,7 @@ def serialise_consent(consent: Consent, *, profiles: bool = False) -> dict[str, 
             "sha256": consent.form_sha256,
             "url": url_for("api.api_consent_form", id=consent.id),
         }
-    out = {
-        "id": consent.id,
-        "organisation_id": consent.organisation_id,
-        "person_name": consent.person_name,
-        "commune_code": consent.commune_code,
-        "scope": list(consent.scope or []),
-        "given_on": consent.given_on.isoformat(),
-        "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
-        "note": consent.note or "",
-        "status": status_of(consent, utcnow()),
-        "form": form,
-        "withdrawn_at": iso(consent.withdrawn_at),
-        "withdraw_reason": consent.withdraw_reason,
-        "created_at": iso(consent.created_at),
-    }
+    out = {**consent_fields(consent), "status": status_of(consent, utcnow()), "form": form}
     if profiles:
         out["profile_ids"] = [item.id for item in profiles_of(db.session, consent.id)]
     return out
@@ -221,8 +206,6 @@ def consent_create() -> tuple[dict[str, Any], int]:
     except ConsentError as exc:
         db.session.rollback()
         raise ApiError(exc.status, str(exc), errors=exc.errors) from None
-    record(db.session, user, "create", ENTITY, consent.id, consent.organisation_id,
-           {"form": form is not None, "scope": list(consent.scope)})  # fmt: skip
     db.session.commit()
     return serialise_consent(consent), 201
 
@@ -245,8 +228,7 @@ def consent_list() -> dict[str, Any]:
     if request.args.get("person"):
         stmt = matching_person(db.session, stmt, request.args["person"])
     page = paginate(db.session, stmt, serialise_consent)
-    record(db.session, user, "list", ENTITY, None, owner_for_new_row(db.session, user),
-           {"count": len(page["items"]), "filtered": bool(request.args.get("person"))})  # fmt: skip
+    record_listing(db.session, user, len(page["items"]), bool(request.args.get("person")))
     db.session.commit()
     return page
 
@@ -260,7 +242,7 @@ def load_consent(consent_id: int) -> Consent:
 )
 def consent_get(id: int) -> dict[str, Any]:
     consent = load_consent(id)
-    record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id)
+    record_reading(db.session, current_user(), consent)
     out = serialise_consent(consent, profiles=True)
     db.session.commit()
     return out
@@ -276,8 +258,7 @@ def consent_form(id: int) -> Response:
     consent = load_consent(id)
     if not consent.form_data:
         raise ApiError(404, f"Consent {id} has no form / giấy đồng ý này chưa có bản ký")
-    record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id,
-           {"part": "form"})  # fmt: skip
+    record_reading(db.session, current_user(), consent, "form")
     db.session.commit()
     return form_download(consent.id, consent.form_data, consent.form_mime or "")
 
@@ -298,8 +279,6 @@ def consent_withdraw(id: int, body: dict[str, Any]) -> dict[str, Any]:
     except ConsentError as exc:
         db.session.rollback()
         raise ApiError(exc.status, str(exc)) from None
-    record(db.session, user, "withdraw", ENTITY, consent.id, consent.organisation_id,
-           outcome.counts())  # fmt: skip
     db.session.commit()
     return {"consent": serialise_consent(consent, profiles=True), **outcome.as_dict()}
 

@@ -21,11 +21,16 @@ from publisher.audit import record
 from publisher.audit.models import AuditEvent
 from publisher.auth.models import User
 from publisher.consents.models import Consent
-from publisher.consents.service import IN_FLIGHT, ConsentError, profiles_of
+from publisher.consents.service import (
+    ENTITY,
+    IN_FLIGHT,
+    ConsentError,
+    consent_fields,
+    profiles_of,
+)
 from publisher.delivery.models import Publication
 from publisher.times import iso_z
 
-ENTITY = "consent"
 ERASED_TITLE = "Tấm gương (nội dung đã xoá theo yêu cầu của người được nêu)"
 NOT_WITHDRAWN = (
     "Hãy rút lại đồng ý trước khi xoá dữ liệu "
@@ -63,19 +68,7 @@ def export_consent(session: Session, user: User | None, consent: Consent) -> dic
     ).all()
     record(session, user, "export", ENTITY, consent.id, consent.organisation_id)
     return {
-        "consent": {
-            "id": consent.id,
-            "organisation_id": consent.organisation_id,
-            "person_name": consent.person_name,
-            "commune_code": consent.commune_code,
-            "scope": list(consent.scope or []),
-            "given_on": consent.given_on.isoformat(),
-            "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
-            "note": consent.note or "",
-            "withdrawn_at": iso_z(consent.withdrawn_at) if consent.withdrawn_at else None,
-            "withdraw_reason": consent.withdraw_reason,
-            "created_at": iso_z(consent.created_at),
-        },
+        "consent": consent_fields(consent),
         # The form itself is its own download (GET /api/v1/consents/{id}/form).
         "form": (
             {"mime": consent.form_mime, "pages": consent.form_pages, "sha256": consent.form_sha256}
@@ -98,8 +91,8 @@ def export_consent(session: Session, user: User | None, consent: Consent) -> dic
                 "id": pub.id,
                 "channel_id": pub.channel_id,
                 "status": pub.status,
-                "published_at": iso_z(pub.published_at) if pub.published_at else None,
-                "withdrawn_at": iso_z(pub.withdrawn_at) if pub.withdrawn_at else None,
+                "published_at": iso_z(pub.published_at),
+                "withdrawn_at": iso_z(pub.withdrawn_at),
             }
             for pub in _publications(session, items)
         ],

@@ -19,6 +19,7 @@ from content_library.db import utcnow
 from content_library.models import PROFILE_KIND, Commune, ContentItem
 from content_library.sanitize import plain_text
 from content_library.search import fold
+from publisher.audit import record
 from publisher.auth.models import User
 from publisher.consents.forms import EXTENSIONS, DecodedForm
 from publisher.consents.gate import CONSENT_CLASS, EXPIRED, WITHDRAWN, lapse
@@ -27,7 +28,10 @@ from publisher.db import db
 from publisher.delivery.models import Channel, Publication
 from publisher.delivery.publications import PublicationError, cancel
 from publisher.organisations.visibility import owner_for_new_row, scoped, visible
+from publisher.times import iso_z
 
+# How the audit log names consents (publisher.audit).
+ENTITY = "consent"
 STOPPABLE = ("scheduled", "queued", "failed", "expired")
 IN_FLIGHT = ("publishing", "unconfirmed")
 
@@ -86,7 +90,40 @@ def create_consent(
         consent.form_filename = f"giay-dong-y.{EXTENSIONS[form.mime]}"
     session.add(consent)
     session.flush()
+    record(session, user, "create", ENTITY, consent.id, consent.organisation_id,
+           {"form": form is not None, "scope": list(consent.scope)})  # fmt: skip
     return consent
+
+
+def consent_fields(consent: Consent) -> dict[str, Any]:
+    """What is held on the person in the consent itself, as the API and exports show it."""
+    return {
+        "id": consent.id,
+        "organisation_id": consent.organisation_id,
+        "person_name": consent.person_name,
+        "commune_code": consent.commune_code,
+        "scope": list(consent.scope or []),
+        "given_on": iso_z(consent.given_on),
+        "expires_on": iso_z(consent.expires_on),
+        "note": consent.note or "",
+        "withdrawn_at": iso_z(consent.withdrawn_at),
+        "withdraw_reason": consent.withdraw_reason,
+        "created_at": iso_z(consent.created_at),
+    }
+
+
+def record_listing(session: Session, user: User | None, count: int, filtered: bool) -> None:
+    """Audit a listing of consents (ids and counts only, never names)."""
+    record(session, user, "list", ENTITY, None, owner_for_new_row(session, user),
+           {"count": count, "filtered": filtered})  # fmt: skip
+
+
+def record_reading(
+    session: Session, user: User | None, consent: Consent, part: str | None = None
+) -> None:
+    """Audit a reading of ``consent`` (``part``: "form" for the signed form alone)."""
+    details = {"part": part} if part else None
+    record(session, user, "read", ENTITY, consent.id, consent.organisation_id, details)
 
 
 def visible_consents(session: Session, user: User | None) -> Select[Any]:
@@ -194,6 +231,8 @@ def withdraw_consent(
         for pub in pubs:
             _stop(session, pub, outcome, now)
     session.flush()
+    record(session, user, "withdraw", ENTITY, consent.id, consent.organisation_id,
+           outcome.counts())  # fmt: skip
     return outcome
 
 

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from channels.registry import kinds, label
 from content_library.db import utcnow
 from content_library.models import Commune
-from publisher.audit import record
 from publisher.consents.erasure import erase_consent, export_consent
 from publisher.consents.forms import FORM_MAX_BYTES, FormRejected, decode_form, form_download
 from publisher.consents.gate import status_of
@@ -23,17 +22,17 @@ from publisher.consents.service import (
     create_consent,
     matching_person,
     profiles_of,
+    record_listing,
+    record_reading,
     visible_consents,
     withdraw_consent,
 )
 from publisher.db import db
 from publisher.downloads import json_download
-from publisher.organisations.visibility import owner_for_new_row
 from publisher.ui.blueprint import Page, current_user, load_or_404, page_number, require, ui
 from publisher.ui.formatting import vietnamese_part
 from publisher.ui.forms import Form
 
-ENTITY = "consent"
 # Only a template folder: the routes live on the UI blueprint (its sign-in, CSRF, errors).
 templates = Blueprint("consents", __name__, template_folder="templates")
 FIELD_MESSAGES = {
@@ -78,8 +77,7 @@ def consents() -> str:
     if person:
         stmt = matching_person(db.session, stmt, person)
     page = Page(db.session, stmt, page_number())
-    record(db.session, user, "list", ENTITY, None, owner_for_new_row(db.session, user),
-           {"count": len(page.items), "filtered": bool(person)})  # fmt: skip
+    record_listing(db.session, user, len(page.items), bool(person))
     db.session.commit()
     return render_template("consents/list.html", page=page, person=person)
 
@@ -136,15 +134,13 @@ def consent_create() -> tuple[str, int] | Response:
         db.session.rollback()
         errors = {name: FIELD_MESSAGES.get(name, "Giá trị không hợp lệ.") for name in exc.errors}
         return _render_new(data, errors, 422)
-    record(db.session, user, "create", ENTITY, consent.id, consent.organisation_id,
-           {"form": decoded is not None, "scope": list(consent.scope)})  # fmt: skip
     db.session.commit()
     flash("Đã ghi nhận giấy đồng ý.", "success")
     return redirect(url_for("ui.consent_detail", consent_id=consent.id))
 
 
 def _detail(consent: Consent, outcome: WithdrawalOutcome | None = None) -> str:
-    record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id)
+    record_reading(db.session, current_user(), consent)
     items = profiles_of(db.session, consent.id)
     db.session.commit()
     return render_template(
@@ -169,8 +165,7 @@ def consent_form(consent_id: int) -> Response:
     consent = load_or_404(Consent, consent_id)
     if not consent.form_data:
         abort(404)
-    record(db.session, current_user(), "read", ENTITY, consent.id, consent.organisation_id,
-           {"part": "form"})  # fmt: skip
+    record_reading(db.session, current_user(), consent, "form")
     db.session.commit()
     return form_download(consent.id, consent.form_data, consent.form_mime or "")
 
@@ -187,8 +182,6 @@ def consent_withdraw(consent_id: int) -> tuple[str, int] | str:
         db.session.rollback()
         flash(vietnamese_part(str(exc)), "error")
         return _detail(consent), 409
-    record(db.session, user, "withdraw", ENTITY, consent.id, consent.organisation_id,
-           outcome.counts())  # fmt: skip
     db.session.commit()
     flash("Đã rút lại giấy đồng ý. Kết quả xử lý các lượt đăng ở bên dưới.", "success")
     return _detail(consent, outcome)

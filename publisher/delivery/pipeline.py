@@ -249,8 +249,14 @@ def prepare(publication_id: int) -> Ready | str:
     return Ready(pub, channel, adapter, post, token, attempt_id, now, lapsed)
 
 
-def complete(ready: Ready) -> str:
-    """The rest of a prepared delivery: reconcile if asked, call the channel, record."""
+def complete(ready: Ready, hand_back: Callable[[Called], bool] | None = None) -> str:
+    """The rest of a prepared delivery: reconcile if asked, call the channel, record.
+
+    ``hand_back`` (in a work horse): takes the call's outcome for the worker that prepared
+    the delivery to record (see publisher.delivery.handoff); when it declines, the outcome
+    is recorded here. A row to reconcile always records here: its call, if any, belongs
+    to an attempt row written after the worker prepared it.
+    """
     pub, channel, adapter, post = ready.pub, ready.channel, ready.adapter, ready.post
     try:
         claimed_at: datetime | None = ready.claimed_at
@@ -261,31 +267,19 @@ def complete(ready: Ready) -> str:
             if outcome is not None:
                 return outcome
             claimed_at = None  # time has passed during the lookup: renew the lease first
+            hand_back = None
         return _publish(
-            pub, channel, adapter, post, ready.token, ready.attempt_id, claimed_at=claimed_at
-        )
-    finally:
-        close_adapter(adapter)
-        timing.lap("bookkeeping")
-
-
-def call(ready: Ready, hand_back: Callable[[Called], bool]) -> str:
-    """The channel call of a prepared delivery that needs no reconciling, in a work horse;
-    its outcome goes to ``hand_back`` for the worker that prepared it to record (see
-    publisher.delivery.handoff), or is recorded here when ``hand_back`` declines it."""
-    try:
-        return _publish(
-            ready.pub,
-            ready.channel,
-            ready.adapter,
-            ready.post,
+            pub,
+            channel,
+            adapter,
+            post,
             ready.token,
             ready.attempt_id,
-            claimed_at=ready.claimed_at,
+            claimed_at=claimed_at,
             hand_back=hand_back,
         )
     finally:
-        close_adapter(ready.adapter)
+        close_adapter(adapter)
         timing.lap("bookkeeping")
 
 
@@ -301,7 +295,7 @@ def _publish(
     hand_back: Callable[[Called], bool] | None = None,
 ) -> str:
     """The irreversible call, made only while the row is still ours. ``hand_back`` may
-    take the call's outcome for another process to record (see :func:`call`)."""
+    take the call's outcome for another process to record (see :func:`complete`)."""
     lease = current_app.config["SETTINGS"].LEASE_SECONDS
     fresh = claimed_at is not None and utcnow() - claimed_at < timedelta(seconds=lease / 3)
     # A claim made a moment ago is still ours: renewing it would cost a durable write.

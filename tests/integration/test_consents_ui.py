@@ -19,6 +19,7 @@ from tests.integration.consents_support import (
     today,
 )
 from tests.integration.orgs_support import UNIT_A, UNIT_B, make_units
+from tests.integration.test_consents_api import audit_rows
 from tests.integration.ui_support import Person, open_session
 
 
@@ -90,6 +91,31 @@ def test_recording_a_consent_with_its_pdf_then_withdrawing_it(app, client, units
     again = editor.post(withdraw)
     assert again.status_code == 409
     assert "đã được rút lại" in again.get_data(as_text=True)
+    # The pages log what they did, as the API does; the refused withdrawal logs no change.
+    consent_id = int(re.search(r"/consents/(\d+)/", download).group(1))
+    rows = audit_rows(app, consent_id)
+    assert [(action, detail) for action, _, _, detail in rows] == [
+        ("create", {"form": True, "scope": ["rss"]}),
+        ("read", {}),
+        ("read", {"part": "form"}),
+        (
+            "withdraw",
+            {
+                "cancelled": 0,
+                "withdrawn": 0,
+                "withdrawing": 0,
+                "not_withdrawn": 0,
+                "archived_content_ids": 0,
+            },
+        ),
+        ("read", {}),
+        ("read", {}),
+    ]
+    listings = [r for r in audit_rows(app) if r[0] == "list"]
+    assert [detail for *_, detail in listings] == [
+        {"count": 1, "filtered": True},
+        {"count": 0, "filtered": True},
+    ]
 
 
 @pytest.mark.parametrize(
