@@ -79,7 +79,9 @@ def consents() -> str:
     page = Page(db.session, stmt, page_number())
     record_listing(db.session, user, len(page.items), bool(person))
     db.session.commit()
-    return render_template("consents/list.html", page=page, person=person)
+    now = utcnow()
+    statuses = {c.id: status_of(c, now) for c in page.items}
+    return render_template("consents/list.html", page=page, person=person, statuses=statuses)
 
 
 def _render_new(

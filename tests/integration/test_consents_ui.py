@@ -118,6 +118,42 @@ def test_recording_a_consent_with_its_pdf_then_withdrawing_it(app, client, units
     ]
 
 
+def test_the_list_shows_each_consents_own_status(app, client, units):
+    headers = units[UNIT_A].headers["editor"]
+    names = {
+        "Còn hiệu lực": "Lò Thị Một",
+        "Hết hạn": "Lò Thị Hai",
+        "Chưa đến ngày hiệu lực": "Lò Thị Ba",
+        "Đã rút lại": "Lò Thị Bốn",
+    }
+    record_consent(client, headers, person_name=names["Còn hiệu lực"])
+    expired = record_consent(client, headers, person_name=names["Hết hạn"])
+    record_consent(
+        client,
+        headers,
+        person_name=names["Chưa đến ngày hiệu lực"],
+        given_on=(today() + timedelta(days=3)).isoformat(),
+        expires_on=(today() + timedelta(days=30)).isoformat(),
+    )
+    gone = record_consent(client, headers, person_name=names["Đã rút lại"])
+    assert (
+        client.post(f"/api/v1/consents/{gone['id']}/withdraw", json={}, headers=headers).status_code
+        == 200
+    )
+    with app.app_context():  # lapsed since it was recorded
+        from publisher.consents.models import Consent
+        from publisher.db import db
+
+        lapsed = db.session.get(Consent, expired["id"])
+        lapsed.given_on = today() - timedelta(days=60)
+        lapsed.expires_on = today() - timedelta(days=1)
+        db.session.commit()
+    page = signed_in(app, client, UNIT_A, "editor").get("/consents").get_data(as_text=True)
+    for label, name in names.items():
+        cell = re.search(rf"{name}</a></td>.*?Tình trạng\">(.*?)</td>", page, re.S)
+        assert cell is not None and label in cell.group(1), (name, label)
+
+
 @pytest.mark.parametrize(
     ("change", "file", "message"),
     [
